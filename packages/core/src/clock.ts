@@ -1,0 +1,21 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { AbortedError } from './errors.js';
+
+/** Time as the library sees it: injected so tests control it without sleeping. */
+export interface Clock {
+  /** Milliseconds, monotonic enough for deadlines and rates. */
+  now(): number;
+  /** Resolves after `ms`, or rejects with AbortedError when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => performance.timeOrigin + performance.now(),
+  sleep: async (ms, signal) => {
+    try {
+      await delay(ms, undefined, signal === undefined ? {} : { signal });
+    } catch (error) {
+      throw new AbortedError('sleep aborted', error);
+    }
+  },
+};
