@@ -1,6 +1,6 @@
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { createStream, dynamoClient, kinesisClient, listAllShards, testAccountId } from './harness/index.js';
 
 describe('emulator harness', () => {
@@ -18,8 +18,8 @@ describe('emulator harness', () => {
     }
   });
 
-  it('reaches dynalite', async () => {
-    const client = dynamoClient({ accountId: testAccountId() });
+  it.each(['dynamoEndpoint', 'dynamoDBLocalEndpoint'] as const)('reaches %s', async (name) => {
+    const client = dynamoClient({ accountId: testAccountId(), endpoint: inject(name) });
     expect((await client.send(new ListTablesCommand({}))).TableNames).toEqual(expect.any(Array));
     client.destroy();
   });
