@@ -16,4 +16,10 @@ export default tseslint.config(
     files: ['test/**', 'bench/**', 'examples/**', '**/test/**', '*.config.*'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // CommonJS preloads for emulator child processes (node --require).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

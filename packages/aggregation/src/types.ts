@@ -38,6 +38,11 @@ export interface DeaggregatedRecord {
   readonly partitionKey: string;
   /** Present only when the producer set one (never invented from a key table). */
   readonly explicitHashKey?: string;
+  /**
+   * For an aggregate member, a plain Uint8Array view into the stream record's bytes (no copy:
+   * it aliases the input, so copy it before mutating either); for a plain record, the stream
+   * record's own data object.
+   */
   readonly data: Uint8Array;
   /** Sequence number of the Kinesis record that carried this user record. */
   readonly sequenceNumber: string;

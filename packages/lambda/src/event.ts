@@ -1,0 +1,60 @@
+import { LambdaHandlerError } from './errors.js';
+import type { KinesisStreamEvent, KinesisStreamRecord } from './types.js';
+
+/** What every user record of one event record shares, decoded and checked once. */
+export interface ParentRecord {
+  readonly parent: KinesisStreamRecord;
+  readonly data: Buffer;
+  readonly shardId: string;
+  readonly arrivalMillis: number;
+}
+
+// eventID is "<shardId>:<sequenceNumber>", e.g. "shardId-000000000000:4954...".
+const EVENT_ID = /^(shardId-[^:]+):/;
+
+/** The event's records, after checking that it is shaped like a Lambda Kinesis event. */
+export function eventRecords(event: KinesisStreamEvent): readonly KinesisStreamRecord[] {
+  if (!isObject(event) || !Array.isArray(event.Records)) {
+    throw invalid('the event has no Records array; is this function subscribed to a Kinesis stream?');
+  }
+  return event.Records;
+}
+
+/** Decodes one event record's base64 data and parses its shard id and arrival time. */
+export function parseParent(parent: KinesisStreamRecord, index: number): ParentRecord {
+  const payload: unknown = isObject(parent) ? parent.kinesis : undefined;
+  if (!isKinesisPayload(payload)) {
+    throw invalid(`Records[${index}] has no valid "kinesis" payload (data, partitionKey, sequenceNumber, approximateArrivalTimestamp)`);
+  }
+  const match = typeof parent.eventID === 'string' ? EVENT_ID.exec(parent.eventID) : null;
+  if (match?.[1] === undefined) {
+    throw invalid(`Records[${index}].eventID ${JSON.stringify(parent.eventID)} is not "shardId-...:<sequenceNumber>"`);
+  }
+  return {
+    parent,
+    data: Buffer.from(payload.data, 'base64'),
+    shardId: match[1],
+    // Float seconds with millisecond precision; round to the nearest millisecond (Date would
+    // truncate) so float error can never move an arrival time back by one millisecond.
+    arrivalMillis: Math.round(payload.approximateArrivalTimestamp * 1000),
+  };
+}
+
+function isKinesisPayload(payload: unknown): payload is KinesisStreamRecord['kinesis'] {
+  return (
+    isObject(payload) &&
+    typeof payload.data === 'string' &&
+    typeof payload.partitionKey === 'string' &&
+    typeof payload.sequenceNumber === 'string' &&
+    typeof payload.approximateArrivalTimestamp === 'number' &&
+    Number.isFinite(payload.approximateArrivalTimestamp)
+  );
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function invalid(message: string): LambdaHandlerError {
+  return new LambdaHandlerError('INVALID_EVENT', message);
+}
