@@ -1,0 +1,249 @@
+// One contender of the producer benchmark, run in its own process by bench/suites/producer.ts so
+// that CPU time and peak memory are its own:
+//   node bench/dist/suites/producer-contenders.js <contender> <records> <sinkEndpoint>
+// Prints one JSON line with the measurements on stdout.
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { MAX_HASH_KEY, ShardMap, aggregateByShard, type OuterRecord } from '@kinesis-kit/aggregation';
+import { KinesisProducer } from '@kinesis-kit/producer';
+import { seededRandom } from '../lib/measure.js';
+import { type AwsAggEncodedRecord, awsKinesisAgg } from './peers.js';
+
+const require = createRequire(import.meta.url);
+
+export const DISTINCT_KEYS = 1_000;
+export const RECORD_BYTES = 100;
+/** Requests in flight for the peers that do not limit themselves: the same as our default maxConcurrentRequests. */
+const PEER_CONCURRENCY = 24;
+const STREAM = 'bench';
+
+/** The user records: 100-byte ASCII payloads (so every peer sends the same bytes), 1,000 keys picked at random. */
+export class Workload {
+  readonly keys: string[];
+  readonly payloads: Uint8Array[];
+  readonly texts: string[];
+  readonly keyIndex: Uint16Array;
+
+  constructor(readonly count: number) {
+    const random = seededRandom(42);
+    this.keys = Array.from({ length: DISTINCT_KEYS }, (_, i) => `partition-key-${i.toString().padStart(4, '0')}`);
+    this.texts = Array.from({ length: DISTINCT_KEYS }, () => Array.from({ length: RECORD_BYTES }, () => String.fromCharCode(33 + Math.floor(random() * 94))).join(''));
+    this.payloads = this.texts.map((text) => new TextEncoder().encode(text));
+    this.keyIndex = new Uint16Array(count);
+    for (let i = 0; i < count; i++) this.keyIndex[i] = Math.floor(random() * DISTINCT_KEYS);
+  }
+
+  key(i: number): string {
+    return this.keys[this.keyIndex[i]!]!;
+  }
+}
+
+function sdkClient(endpoint: string): KinesisClient {
+  return new KinesisClient({
+    endpoint,
+    region: 'us-east-1',
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }) }),
+  });
+}
+
+/** Runs `send` for each batch with at most PEER_CONCURRENCY in flight. */
+async function withConcurrency<T>(batches: Iterable<T>, send: (batch: T) => Promise<void>): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+  for (const batch of batches) {
+    const request: Promise<void> = send(batch).finally(() => inFlight.delete(request));
+    inFlight.add(request);
+    if (inFlight.size >= PEER_CONCURRENCY) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+}
+
+/** Our producer, used the way docs/producer.md recommends: await enqueue() per record, failures through the event. */
+async function ours(w: Workload, endpoint: string, aggregation: boolean): Promise<void> {
+  const client = sdkClient(endpoint);
+  // rateLimit lifted: the no-op sink is not a real shard, and the point is the producer's own cost.
+  const producer = new KinesisProducer({ streamName: STREAM, kinesisClient: client, aggregation, rateLimit: 1_000_000 });
+  let failed = 0;
+  producer.on('recordFailed', () => failed++);
+  for (let i = 0; i < w.count; i++) {
+    await producer.enqueue({ partitionKey: w.key(i), data: w.payloads[i % DISTINCT_KEYS]! });
+  }
+  await producer.close();
+  client.destroy();
+  if (failed > 0) throw new Error(`${failed} records failed`);
+}
+
+/** The raw SDK: PutRecords batches of 500 unaggregated records. */
+async function rawSdk(w: Workload, endpoint: string): Promise<void> {
+  const client = sdkClient(endpoint);
+  function* batches(): Generator<PutRecordsRequestEntry[]> {
+    for (let start = 0; start < w.count; start += 500) {
+      const entries: PutRecordsRequestEntry[] = [];
+      for (let i = start; i < Math.min(w.count, start + 500); i++) entries.push({ PartitionKey: w.key(i), Data: w.payloads[i % DISTINCT_KEYS]! });
+      yield entries;
+    }
+  }
+  await withConcurrency(batches(), async (Records) => {
+    const output = await client.send(new PutRecordsCommand({ StreamName: STREAM, Records }));
+    if ((output.FailedRecordCount ?? 0) > 0) throw new Error('records failed');
+  });
+  client.destroy();
+}
+
+/** aws-kinesis-agg aggregating (to its ~1 MiB records, across shards), sent with the SDK 5 MiB at a time. */
+async function awsKinesisAggWithSdk(w: Workload, endpoint: string): Promise<void> {
+  const client = sdkClient(endpoint);
+  function* batches(): Generator<AwsAggEncodedRecord[]> {
+    const aggregator = new awsKinesisAgg.RecordAggregator();
+    let ready: AwsAggEncodedRecord[] = [];
+    let bytes = 0;
+    const chunk = 1_000;
+    for (let start = 0; start < w.count; start += chunk) {
+      const records = [];
+      for (let i = start; i < Math.min(w.count, start + chunk); i++) records.push({ partitionKey: w.key(i), data: w.payloads[i % DISTINCT_KEYS]! });
+      const out: AwsAggEncodedRecord[] = [];
+      aggregator.aggregateRecords(records, start + chunk >= w.count, (error, encoded) => {
+        if (error) throw error;
+        out.push(encoded!);
+      });
+      for (const encoded of out) {
+        if (ready.length === 500 || bytes + encoded.data.length > 5 * 1024 * 1024) {
+          yield ready;
+          ready = [];
+          bytes = 0;
+        }
+        ready.push(encoded);
+        bytes += encoded.data.length + encoded.partitionKey.length;
+      }
+    }
+    if (ready.length > 0) yield ready;
+  }
+  await withConcurrency(batches(), async (encoded) => {
+    const Records = encoded.map((e) => ({ PartitionKey: e.partitionKey, ExplicitHashKey: e.ExplicitHashKey, Data: e.data }));
+    const output = await client.send(new PutRecordsCommand({ StreamName: STREAM, Records }));
+    if ((output.FailedRecordCount ?? 0) > 0) throw new Error('records failed');
+  });
+  client.destroy();
+}
+
+/** Our aggregates for the sink's shards, built before the clock starts, sent 5 MiB at a time. */
+function prebuiltAggregates(w: Workload, shards: number): OuterRecord[][] {
+  const width = (MAX_HASH_KEY + 1n) / BigInt(shards);
+  const map = new ShardMap(
+    Array.from({ length: shards }, (_, i) => ({ shardId: String(i), hashKeyRange: { startingHashKey: width * BigInt(i), endingHashKey: width * BigInt(i + 1) - 1n } })),
+  );
+  const users = Array.from({ length: w.count }, (_, i) => ({ partitionKey: w.key(i), data: w.payloads[i % DISTINCT_KEYS]! }));
+  const outer = [...aggregateByShard(users, map).values()].flat();
+  const batches: OuterRecord[][] = [];
+  for (let i = 0; i < outer.length; i += 100) batches.push(outer.slice(i, i + 100)); // 100 x 51,200 B < 5 MiB
+  return batches;
+}
+
+/**
+ * The floor of any producer built on the SDK: only the sending of already-built aggregates
+ * (SDK serialisation, SigV4 signing, HTTP), none of the producing.
+ */
+function sdkFloor(shards: number): Contender {
+  const prepared = new Map<Workload, OuterRecord[][]>();
+  return {
+    prepare: (w) => void prepared.set(w, prebuiltAggregates(w, shards)),
+    run: async (w, endpoint) => {
+      const client = sdkClient(endpoint);
+      await withConcurrency(prepared.get(w) ?? prebuiltAggregates(w, shards), async (batch) => {
+        const Records = batch.map((o) => ({ PartitionKey: o.partitionKey, ExplicitHashKey: o.explicitHashKey, Data: o.data }));
+        const output = await client.send(new PutRecordsCommand({ StreamName: STREAM, Records }));
+        if ((output.FailedRecordCount ?? 0) > 0) throw new Error('records failed');
+      });
+      client.destroy();
+    },
+  };
+}
+
+interface LifionKinesis {
+  putRecords(params: { records: { partitionKey: string; data: string }[] }): Promise<unknown>;
+}
+
+/** lifion-kinesis (AWS SDK v2 underneath), putRecords 500 at a time. */
+async function lifion(w: Workload, endpoint: string): Promise<void> {
+  const Kinesis = require('lifion-kinesis') as new (options: Record<string, unknown>) => LifionKinesis;
+  const kinesis = new Kinesis({
+    streamName: STREAM,
+    createStreamIfNeeded: false,
+    endpoint,
+    region: 'us-east-1',
+    accessKeyId: 'bench',
+    secretAccessKey: 'bench',
+    maxRetries: 0,
+    httpOptions: { agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) },
+  });
+  function* batches(): Generator<{ partitionKey: string; data: string }[]> {
+    for (let start = 0; start < w.count; start += 500) {
+      const records = [];
+      for (let i = start; i < Math.min(w.count, start + 500); i++) records.push({ partitionKey: w.key(i), data: w.texts[i % DISTINCT_KEYS]! });
+      yield records;
+    }
+  }
+  await withConcurrency(batches(), async (records) => {
+    await kinesis.putRecords({ records });
+  });
+}
+
+export interface Contender {
+  /** Work done before the clock starts. */
+  readonly prepare?: (w: Workload) => void;
+  /** Writes every record of the workload; resolves when all are acknowledged. */
+  readonly run: (w: Workload, endpoint: string) => Promise<void>;
+}
+
+export const CONTENDERS: Readonly<Record<string, Contender>> = {
+  'ours-aggregated': { run: (w, endpoint) => ours(w, endpoint, true) },
+  'ours-unaggregated': { run: (w, endpoint) => ours(w, endpoint, false) },
+  'sdk-raw': { run: rawSdk },
+  'aws-kinesis-agg+sdk': { run: awsKinesisAggWithSdk },
+  'lifion-kinesis': { run: lifion },
+  'sdk-floor': sdkFloor(16),
+};
+
+export interface ContenderResult {
+  readonly contender: string;
+  readonly records: number;
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly peakRssMB: number;
+}
+
+async function main(): Promise<void> {
+  const [name, countArg, endpoint] = process.argv.slice(2);
+  const contender = CONTENDERS[name ?? ''];
+  if (contender === undefined || endpoint === undefined) throw new Error(`usage: producer-contenders <${Object.keys(CONTENDERS).join('|')}> <records> <endpoint>`);
+  const count = Number(countArg);
+  const warmUp = new Workload(Math.max(1_000, Math.floor(count / 10)));
+  contender.prepare?.(warmUp);
+  await contender.run(warmUp, endpoint); // let the JIT settle
+  const workload = new Workload(count);
+  contender.prepare?.(workload);
+  await fetch(`${endpoint}/__reset`, { method: 'POST' });
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  await contender.run(workload, endpoint);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const used = process.cpuUsage(cpu);
+  const result: ContenderResult = {
+    contender: name!,
+    records: count,
+    seconds,
+    cpuSeconds: (used.user + used.system) / 1e6,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+if (process.argv[1]?.endsWith('producer-contenders.js') === true) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${String(error instanceof Error ? error.stack : error)}\n`);
+    process.exit(1);
+  });
+}

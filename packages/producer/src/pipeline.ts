@@ -1,0 +1,391 @@
+import { setMaxListeners } from 'node:events';
+import { OperationFailedError, classifyError, type BackoffPolicy, type Clock } from '@kinesis-kit/core';
+import { PutRecordsBatch } from './batch.js';
+import { Deque } from './deque.js';
+import type { PutRecordError } from './errors.js';
+import type { PipelineHooks } from './hooks.js';
+import { laneSettings, type ShardLane } from './lane.js';
+import type { ProducerConfig } from './options.js';
+import { OutcomeHandler, expireBefore, fail, type Resend } from './outcomes.js';
+import type { KinesisWritePort, ShardDescription } from './port.js';
+import type { OutgoingRecord, PendingRecord } from './records.js';
+import { Sender, type RequestOutcome } from './sender.js';
+import { ShardMapLoader, type RefreshReason } from './shard-map-loader.js';
+import { TimerQueue } from './timer-queue.js';
+import { WakeTimer } from './timer.js';
+import { Topology, releaseGates } from './topology.js';
+
+export interface PipelineOptions {
+  readonly config: ProducerConfig;
+  readonly port: KinesisWritePort;
+  readonly clock: Clock;
+  readonly backoff: BackoffPolicy;
+  readonly hooks: PipelineHooks;
+  /** True while puts wait for buffer room: waiting for deadlines then only adds latency. */
+  readonly underPressure: () => boolean;
+}
+
+/**
+ * The producer's engine, driven by one method, pump(): seal aggregates that are due, put due
+ * retries back, expire what outlived its TTL, and collect Kinesis records from the lanes into
+ * PutRecords batches (respecting each shard's token bucket and, in ordered mode, one record per
+ * shard per request and one request in flight per shard), sending a batch when it is full, due,
+ * or a flush asks. pump() runs when the one timer fires, when enough was sealed to fill a
+ * request, and after every answer; it computes the next time anything is due and arms the timer.
+ */
+export class Pipeline implements Resend {
+  readonly #config: ProducerConfig;
+  readonly #clock: Clock;
+  readonly #hooks: PipelineHooks;
+  readonly #underPressure: () => boolean;
+  readonly #ordered: boolean;
+  readonly #topology: Topology;
+  readonly #outcomes: OutcomeHandler;
+  readonly #sender: Sender;
+  readonly #loader: ShardMapLoader;
+  readonly #timer: WakeTimer;
+  readonly #stop = new AbortController();
+  /** Accepted records waiting for a shard map (at start, or for a hash key no shard owns). */
+  readonly #unrouted = new Deque<PendingRecord>();
+  /** Lanes with an aggregate being filled. */
+  readonly #lingering = new Set<ShardLane>();
+  /** Lanes with Kinesis records queued, in round-robin order. */
+  readonly #active = new Set<ShardLane>();
+  /** Kinesis records waiting for their retry time (unordered mode). */
+  readonly #retries = new TimerQueue<OutgoingRecord>();
+  #batch: PutRecordsBatch;
+  #eager = 0;
+  #sealedCount = 0;
+  #sealedBytes = 0;
+  #pumping = false;
+  #pumpAgain = false;
+  #backlog = false;
+  #stopped = false;
+
+  constructor(options: PipelineOptions) {
+    const { config, port, clock, backoff, hooks } = options;
+    this.#config = config;
+    this.#clock = clock;
+    this.#hooks = hooks;
+    this.#underPressure = options.underPressure;
+    this.#ordered = config.ordering === 'per-shard';
+    this.#topology = new Topology(laneSettings(config), this.#ordered);
+    this.#outcomes = new OutcomeHandler(hooks, this.#topology, this, backoff, config.failIfThrottled);
+    const signal = this.#stop.signal;
+    setMaxListeners(0, signal); // every request in flight listens to it
+    this.#sender = new Sender({
+      port,
+      clock,
+      signal,
+      maxConcurrentRequests: config.maxConcurrentRequests,
+      requestTimeout: config.requestTimeout,
+      onOutcome: (batch, outcome) => this.#onOutcome(batch, outcome),
+      onDefect: (batch, error) => this.#onDefect(batch, error),
+    });
+    this.#loader = new ShardMapLoader({
+      port,
+      clock,
+      backoff,
+      signal,
+      requestTimeout: config.requestTimeout,
+      onLoaded: (shards, reason) => this.#onShards(shards, reason),
+      onFailed: (error, reason) => this.#onShardsFailed(error, reason),
+    });
+    this.#timer = new WakeTimer(clock, () => this.pump());
+    this.#batch = this.#newBatch();
+  }
+
+  /** Shard ids of the current shard map (empty before the first ListShards answer). */
+  get shardIds(): string[] {
+    return [...this.#topology.lanes].map((lane) => lane.shardId);
+  }
+
+  /** Takes an accepted, validated record into the lane of its predicted shard. */
+  add(record: PendingRecord): void {
+    const lane = this.#topology.route(record);
+    if (lane === undefined) {
+      this.#unrouted.push(record);
+      this.#loader.request(this.#topology.loaded ? 'no-shard-for-key' : 'startup');
+      this.#timer.wakeAt(record.expiresAt);
+      return;
+    }
+    const wasEmpty = lane.aggregating === 0;
+    const sealed = lane.add(record);
+    if (wasEmpty && lane.aggregating > 0) {
+      this.#lingering.add(lane);
+      this.#timer.wakeAt(lane.lingerUntil);
+    }
+    if (sealed === undefined) return;
+    this.#active.add(lane);
+    this.#sealedCount++;
+    this.#sealedBytes += sealed.size;
+    if (this.#eager > 0 || this.#sealedCount >= this.#config.collectionMaxCount || this.#sealedBytes >= this.#config.collectionMaxSize) {
+      this.pump();
+    } else {
+      this.#timer.wakeAt(sealed.sendBy);
+    }
+  }
+
+  /** While a flush is pending, aggregates are sealed and batches sent without waiting. */
+  beginFlush(): void {
+    this.#eager++;
+    this.pump();
+  }
+
+  endFlush(): void {
+    this.#eager--;
+  }
+
+  pump(): void {
+    if (this.#stopped) return;
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      let wake: number;
+      do {
+        this.#pumpAgain = false;
+        wake = this.#pumpOnce();
+      } while (this.#pumpAgain);
+      this.#timer.wakeAt(wake);
+    } catch (error) {
+      this.#hooks.logger.error('kinesis producer: pipeline defect', { error: String(error) });
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** Fails every unsettled record with the error `make` builds for it (close() was aborted). */
+  abandon(make: (record: PendingRecord) => PutRecordError): void {
+    const all: PendingRecord[] = this.#unrouted.drain();
+    const addMembers = (record: OutgoingRecord): void => {
+      for (const member of record.members) all.push(member);
+    };
+    for (const lane of this.#topology.lanes) for (const record of lane.takeAll()) all.push(record);
+    for (const record of this.#retries.drain()) addMembers(record);
+    for (const entry of this.#outcomes.unverified) addMembers(entry.record);
+    for (const batch of this.#sender.batches) batch.records.forEach(addMembers);
+    this.#batch.records.forEach(addMembers);
+    for (const record of all) if (!record.settled) this.#hooks.fail(record, make(record));
+  }
+
+  /** Stops timers, retries and requests in flight. */
+  stop(): void {
+    this.#stopped = true;
+    this.#timer.cancel();
+    this.#stop.abort();
+  }
+
+  // --- Resend (used by OutcomeHandler) ---
+
+  reroute(records: readonly PendingRecord[], readyAt: number, now: number): void {
+    const { groups, homeless } = this.#topology.group(records.filter((record) => !record.settled));
+    for (const [lane, group] of groups) {
+      const built = lane.build(group, readyAt);
+      if (!this.#ordered && readyAt > now) {
+        for (const record of built) this.#retries.add(readyAt, record);
+      } else {
+        lane.pushFront(built);
+        this.#active.add(lane);
+      }
+    }
+    for (let i = homeless.length - 1; i >= 0; i--) this.#unrouted.unshift(homeless[i]!);
+    if (homeless.length > 0) this.#loader.request('no-shard-for-key');
+  }
+
+  retryLater(record: OutgoingRecord, readyAt: number): void {
+    record.readyAt = readyAt;
+    if (this.#ordered) {
+      record.lane.queue.unshift(record); // holds back the rest of its shard until then
+      this.#active.add(record.lane);
+    } else {
+      this.#retries.add(readyAt, record);
+    }
+  }
+
+  settledFrom(lane: ShardLane): void {
+    if (!lane.retired || lane.busy || lane.gates.length === 0) return;
+    for (const released of releaseGates(lane)) if (released.queue.length > 0) this.#active.add(released);
+  }
+
+  refreshShardMap(reason: RefreshReason): void {
+    this.#loader.request(reason);
+  }
+
+  // --- internals ---
+
+  /**
+   * One pass. `eager` (a flush is pending) seals every aggregate and sends partial batches at
+   * once. Under pressure (puts wait for room) partial batches go at once too, and aggregates are
+   * sealed early only when no request is in flight (else nothing would free room).
+   */
+  #pumpOnce(): number {
+    const now = this.#clock.now();
+    const pressure = this.#underPressure();
+    const eager = this.#eager > 0 || (pressure && this.#sender.inFlight === 0);
+    this.#sealedCount = 0;
+    this.#sealedBytes = 0;
+    let wake = this.#sealDue(now, eager);
+    for (let record = this.#retries.takeDue(now); record !== undefined; record = this.#retries.takeDue(now)) this.#requeue(record, now);
+    wake = Math.min(wake, this.#retries.nextDue, this.#expireUnrouted(now));
+    return Math.min(wake, this.#collect(now, eager || pressure));
+  }
+
+  #sealDue(now: number, eager: boolean): number {
+    let wake = Number.POSITIVE_INFINITY;
+    for (const lane of this.#lingering) {
+      if (eager || lane.lingerUntil <= now) {
+        lane.seal();
+        this.#lingering.delete(lane);
+        this.#active.add(lane);
+      } else if (lane.lingerUntil < wake) {
+        wake = lane.lingerUntil;
+      }
+    }
+    return wake;
+  }
+
+  #collect(now: number, sendNow: boolean): number {
+    if (this.#batch.full && !this.#dispatch()) return Number.POSITIVE_INFINITY; // an answer will pump again
+    this.#backlog = false;
+    let wake = Number.POSITIVE_INFINITY;
+    for (const lane of this.#active) {
+      wake = Math.min(wake, this.#collectLane(lane, now));
+      if (lane.queue.length === 0) this.#active.delete(lane);
+      if (this.#batch.full) {
+        if (lane.queue.length > 0) {
+          this.#active.delete(lane); // its next turn comes after the other lanes'
+          this.#active.add(lane);
+        }
+        if (!this.#dispatch()) return wake;
+      }
+    }
+    const batch = this.#batch;
+    if (batch.count === 0) return wake;
+    if (sendNow || batch.sendBy <= now || this.#backlog) this.#dispatch();
+    else wake = Math.min(wake, batch.sendBy);
+    return wake;
+  }
+
+  /** Moves what the lane may send now into the batch; returns when the lane next needs a look. */
+  #collectLane(lane: ShardLane, now: number): number {
+    let head = this.#expireHead(lane, now);
+    if (head === undefined) return Number.POSITIVE_INFINITY;
+    if (this.#ordered && (lane.busy || lane.waitsFor.size > 0)) {
+      if (lane.inFlight > 0 && this.#batch.count > 0) this.#backlog = true; // its record may be in the open batch: send it
+      return head.expiresAt; // an answer will pump again
+    }
+    const batch = this.#batch;
+    for (;;) {
+      if (head.readyAt > now) return head.readyAt;
+      if (!batch.fits(head)) {
+        batch.full = true;
+        return Number.POSITIVE_INFINITY;
+      }
+      if (!lane.bucket.tryTake(1, head.size, now)) return now + Math.max(1, lane.bucket.msUntil(1, head.size, now));
+      lane.queue.shift();
+      batch.tryAdd(head);
+      lane.inFlight++;
+      if (this.#ordered) {
+        if (lane.queue.length > 0) this.#backlog = true; // waiting for other shards would only slow this one
+        return Number.POSITIVE_INFINITY;
+      }
+      if (batch.full) return Number.POSITIVE_INFINITY;
+      head = this.#expireHead(lane, now);
+      if (head === undefined) return Number.POSITIVE_INFINITY;
+    }
+  }
+
+  #expireHead(lane: ShardLane, now: number): OutgoingRecord | undefined {
+    let head = lane.queue.peek();
+    while (head !== undefined && head.expiresAt <= now) {
+      lane.queue.shift();
+      const cause = head.members[0]?.attempts?.at(-1)?.errorCode ?? 'EXPIRED';
+      const survivors = expireBefore(this.#hooks, head.members, now, cause);
+      if (survivors.length > 0) this.reroute(survivors, Math.max(head.readyAt, now), now);
+      head = lane.queue.peek();
+    }
+    return head;
+  }
+
+  #expireUnrouted(now: number): number {
+    let head = this.#unrouted.peek();
+    while (head !== undefined && head.expiresAt <= now) {
+      this.#unrouted.shift();
+      fail(this.#hooks, head, 'EXPIRED', 'not written within recordTtl: no shard map to route it with', head.attempts?.at(-1)?.errorCode ?? 'EXPIRED');
+      head = this.#unrouted.peek();
+    }
+    return head === undefined ? Number.POSITIVE_INFINITY : head.expiresAt;
+  }
+
+  #requeue(record: OutgoingRecord, now: number): void {
+    const lane = record.lane;
+    if (!this.#topology.isCurrent(lane)) {
+      this.reroute(record.members, now, now);
+      return;
+    }
+    lane.queue.unshift(record);
+    this.#active.add(lane);
+  }
+
+  #dispatch(): boolean {
+    if (!this.#sender.hasCapacity) return false;
+    const batch = this.#batch;
+    this.#batch = this.#newBatch();
+    this.#hooks.observer.dispatched(batch, this.#clock.now());
+    this.#sender.send(batch);
+    return true;
+  }
+
+  #newBatch(): PutRecordsBatch {
+    return new PutRecordsBatch(this.#config.collectionMaxCount, this.#config.collectionMaxSize);
+  }
+
+  #onOutcome(batch: PutRecordsBatch, outcome: RequestOutcome): void {
+    this.#outcomes.handle(batch, outcome, this.#clock.now());
+    this.pump();
+  }
+
+  #onDefect(batch: PutRecordsBatch, error: unknown): void {
+    this.#hooks.logger.error('kinesis producer: defect while handling a PutRecords answer', { error: String(error) });
+    for (const record of batch.records) {
+      for (const member of record.members) fail(this.#hooks, member, 'INTERNAL_ERROR', `internal error: ${String(error)}`, 'INTERNAL_ERROR', error);
+    }
+    this.pump();
+  }
+
+  /** A new list of open shards: retire closed shards' lanes, re-route their records, verify mis-routes. */
+  #onShards(shards: readonly ShardDescription[], reason: RefreshReason): void {
+    const now = this.#clock.now();
+    const retired = this.#topology.apply(shards, now);
+    for (const lane of retired) {
+      this.#lingering.delete(lane);
+      this.#active.delete(lane);
+    }
+    for (const lane of retired) {
+      const records = lane.takeAll();
+      if (records.length > 0) this.reroute(records, now, now);
+    }
+    this.#outcomes.verifyPending(now);
+    for (const record of this.#unrouted.drain()) this.add(record);
+    // Still unroutable (a gap in the listed ranges): ask again once this load has finished.
+    if (this.#unrouted.length > 0) queueMicrotask(() => this.#loader.request('no-shard-for-key'));
+    for (const lane of retired) this.settledFrom(lane);
+    this.#hooks.observer.shardMap({ shardCount: shards.length, reason });
+    this.pump();
+  }
+
+  /** ListShards failed for good (the stream is gone, access denied): records that cannot be routed fail. */
+  #onShardsFailed(failure: unknown, reason: RefreshReason): void {
+    const error = failure instanceof OperationFailedError ? failure.cause : failure; // retry() wraps the last failure
+    const { code, message } = classifyError(error);
+    this.#hooks.observer.shardMapFailed({ reason, errorCode: code, message });
+    for (const record of this.#unrouted.drain()) {
+      fail(this.#hooks, record, 'NON_RETRIABLE', `cannot list the stream's shards: ${code}: ${message}`, code, error);
+    }
+    this.#outcomes.verifyPending(this.#clock.now());
+    this.pump();
+  }
+}

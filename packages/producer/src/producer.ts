@@ -1,0 +1,331 @@
+import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
+import {
+  ConfigurationError,
+  exponentialBackoff,
+  type Attempt,
+  noopLogger,
+  noopMetrics,
+  systemClock,
+  type Clock,
+  type Logger,
+  type Metrics,
+} from '@kinesis-kit/core';
+import { Admission } from './admission.js';
+import { PutRecordError } from './errors.js';
+import type { ProducerEventMap } from './events.js';
+import { Instrumentation } from './instrumentation.js';
+import { canTransition } from './lifecycle.js';
+import { resolveProducerConfig, type ProducerConfig, type ProducerTuning } from './options.js';
+import { Pipeline } from './pipeline.js';
+import type { KinesisWritePort } from './port.js';
+import { PendingRecord } from './records.js';
+import { sdkWritePort, type StreamTarget } from './sdk-port.js';
+import type { CloseOptions, ProducerState, PutOptions, PutRecordInput, PutResult, PutTicket } from './types.js';
+import { validateRecord } from './validate.js';
+
+/** What the producer is built from besides its tunable options. */
+export interface ProducerDependencies {
+  /**
+   * An SDK client, used as is (e.g. with the HTTP/1.1 handler an emulator needs). Its own
+   * retries multiply with the producer's: give it `maxAttempts: 1`.
+   */
+  readonly kinesisClient?: KinesisClient;
+  /** Settings for the client the producer creates when none is given (`maxAttempts` is forced to 1). */
+  readonly clientConfig?: KinesisClientConfig;
+  /** A port instead of an SDK client (a custom transport, or a test double for faults). */
+  readonly writePort?: KinesisWritePort;
+  /** Time source for buffering, backoff, TTLs and timeouts. Default: the system clock. */
+  readonly clock?: Clock;
+  /** Random source in [0, 1) for backoff jitter. Default: Math.random. */
+  readonly random?: () => number;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+}
+
+export type KinesisProducerOptions = StreamTarget & ProducerTuning & ProducerDependencies;
+
+const DEPENDENCY_KEYS = ['streamName', 'streamARN', 'kinesisClient', 'clientConfig', 'writePort', 'clock', 'random', 'logger', 'metrics'];
+
+interface FlushBarrier {
+  /** Records accepted up to this sequence number are covered. */
+  readonly limit: number;
+  remaining: number;
+  readonly resolve: () => void;
+}
+
+const noop = (): void => undefined;
+
+/**
+ * A KPL-grade Kinesis producer: validates each record, predicts its shard from the shard map,
+ * aggregates per shard, rate-limits per shard, batches into PutRecords requests, retries with
+ * backoff until each record's TTL, and settles every put exactly once. See docs/producer.md.
+ */
+export class KinesisProducer {
+  readonly config: ProducerConfig;
+  /** The stream name or ARN this producer writes to. */
+  readonly stream: string;
+  readonly #clock: Clock;
+  readonly #admission: Admission;
+  readonly #instrumentation: Instrumentation;
+  readonly #pipeline: Pipeline;
+  readonly #ownedClient: KinesisClient | undefined;
+  readonly #barriers: FlushBarrier[] = [];
+  #state: ProducerState = 'open';
+  #sequence = 0;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: KinesisProducerOptions) {
+    if (typeof options !== 'object' || options === null) throw new ConfigurationError('KinesisProducer needs an options object');
+    this.config = resolveProducerConfig(options as unknown as Record<string, unknown>, DEPENDENCY_KEYS);
+    checkDependencies(options);
+    this.stream = options.streamARN ?? options.streamName!;
+    const target: StreamTarget = options.streamARN === undefined ? { streamName: options.streamName! } : { streamARN: options.streamARN };
+    this.#ownedClient = options.writePort === undefined && options.kinesisClient === undefined ? new KinesisClient({ ...options.clientConfig, maxAttempts: 1 }) : undefined;
+    const port = options.writePort ?? sdkWritePort((options.kinesisClient ?? this.#ownedClient)!, target);
+    this.#clock = options.clock ?? systemClock;
+    const logger = options.logger ?? noopLogger;
+    this.#admission = new Admission(this.config.maxBufferedRecords, this.config.maxBufferedBytes);
+    this.#instrumentation = new Instrumentation(options.metrics ?? noopMetrics, logger, () => ({
+      records: this.#admission.records,
+      bytes: this.#admission.bytes,
+    }));
+    this.#pipeline = new Pipeline({
+      config: this.config,
+      port,
+      clock: this.#clock,
+      backoff: exponentialBackoff({ ...this.config.backoff, random: options.random ?? Math.random }),
+      underPressure: () => this.#admission.waiting > 0,
+      hooks: {
+        succeed: (record, shardId, sequenceNumber, subSequenceNumber, attempts) =>
+          this.#succeed(record, shardId, sequenceNumber, subSequenceNumber, attempts),
+        fail: (record, error) => this.#fail(record, error),
+        observer: this.#instrumentation,
+        logger,
+      },
+    });
+  }
+
+  get state(): ProducerState {
+    return this.#state;
+  }
+
+  /** User records accepted and not yet settled (buffered, in flight, or waiting to be retried). */
+  get outstandingRecords(): number {
+    return this.#admission.records;
+  }
+
+  /** Bytes (data + partition keys) of the outstanding records. */
+  get outstandingBytes(): number {
+    return this.#admission.bytes;
+  }
+
+  /** Puts waiting for buffer room (not yet accepted). */
+  get waitingRecords(): number {
+    return this.#admission.waiting;
+  }
+
+  /** Shard ids of the producer's current shard map (empty until the first ListShards answer). */
+  get shardIds(): readonly string[] {
+    return this.#pipeline.shardIds;
+  }
+
+  /**
+   * Writes one record: waits for buffer room if needed, then resolves with where it was
+   * written, or rejects with a PutRecordError carrying the record and every attempt.
+   */
+  put(record: PutRecordInput, options?: PutOptions): Promise<PutResult> {
+    const size = validateRecord(record, this.config.maxRecordSize);
+    if (typeof size !== 'number') return this.#refuse(size);
+    if (this.#state !== 'open') return this.#refuse(closedError(record));
+    if (this.#admission.hasRoom(size)) return this.#accept(record, size).result;
+    return handled(this.#waitForRoom(record, size, options?.signal).then((pending) => pending.result));
+  }
+
+  /**
+   * Resolves once the record is accepted into the buffer (backpressure), with a ticket whose
+   * `result` settles when it is written. Rejects (record not accepted) when it is invalid, the
+   * producer is closing, or `signal` aborts while it waits.
+   */
+  enqueue(record: PutRecordInput, options?: PutOptions): Promise<PutTicket> {
+    const size = validateRecord(record, this.config.maxRecordSize);
+    if (typeof size !== 'number') return this.#refuse(size);
+    if (this.#state !== 'open') return this.#refuse(closedError(record));
+    if (this.#admission.hasRoom(size)) return Promise.resolve<PutTicket>(this.#accept(record, size));
+    return handled<PutTicket>(this.#waitForRoom(record, size, options?.signal));
+  }
+
+  /** Sends everything accepted so far without waiting for buffering deadlines; resolves when all of it has settled. */
+  flush(): Promise<void> {
+    const remaining = this.#admission.records;
+    if (remaining === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#barriers.push({
+        limit: this.#sequence,
+        remaining,
+        resolve: () => {
+          this.#pipeline.endFlush();
+          resolve();
+        },
+      });
+      this.#pipeline.beginFlush();
+    });
+  }
+
+  /**
+   * Refuses new puts (PRODUCER_CLOSED, also for puts still waiting for room), flushes and waits
+   * until every accepted record has settled, then stops. If `signal` aborts first, records not
+   * yet settled fail with ABORTED. Calling it again returns the same promise.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    this.#transition('closing');
+    this.#admission.refuseAll();
+    const { signal } = options;
+    const abandon = (): void =>
+      this.#pipeline.abandon(
+        (record) =>
+          new PutRecordError('ABORTED', 'close() was aborted before the record was written', {
+            record: record.input,
+            attempts: [...(record.attempts ?? [])],
+            causeCode: record.attempts?.at(-1)?.errorCode ?? 'ABORTED',
+            cause: signal?.reason,
+          }),
+      );
+    if (signal?.aborted === true) abandon();
+    else signal?.addEventListener('abort', abandon, { once: true });
+    this.#closing = this.flush().then(() => {
+      signal?.removeEventListener('abort', abandon);
+      this.#pipeline.stop();
+      this.#ownedClient?.destroy();
+      this.#transition('closed');
+    });
+    return this.#closing;
+  }
+
+  on<K extends keyof ProducerEventMap>(event: K, listener: (...args: ProducerEventMap[K]) => void): this {
+    (this.#instrumentation.emitter.on as (event: K, listener: (...args: ProducerEventMap[K]) => void) => unknown)(event, listener);
+    return this;
+  }
+
+  off<K extends keyof ProducerEventMap>(event: K, listener: (...args: ProducerEventMap[K]) => void): this {
+    (this.#instrumentation.emitter.off as (event: K, listener: (...args: ProducerEventMap[K]) => void) => unknown)(event, listener);
+    return this;
+  }
+
+  #accept(record: PutRecordInput, size: number): PendingRecord {
+    const pending = new PendingRecord(
+      record,
+      record.partitionKey,
+      record.explicitHashKey,
+      record.data,
+      size,
+      this.#clock.now(),
+      this.config.recordTtl,
+      ++this.#sequence,
+    );
+    this.#admission.take(size);
+    this.#pipeline.add(pending);
+    return pending;
+  }
+
+  #waitForRoom(record: PutRecordInput, size: number, signal: AbortSignal | undefined): Promise<PendingRecord> {
+    return new Promise<PendingRecord>((resolve, reject) => {
+      const refuse = (error: PutRecordError): void => {
+        this.#instrumentation.recordFailed(error);
+        reject(error);
+      };
+      if (signal?.aborted === true) {
+        refuse(abortedError(record, signal.reason));
+        return;
+      }
+      const onAbort = (): void => {
+        if (cancel()) refuse(abortedError(record, signal?.reason));
+      };
+      const cancel = this.#admission.wait(
+        size,
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(this.#accept(record, size));
+        },
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          refuse(closedError(record));
+        },
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (this.#admission.waiting === 1) this.#pipeline.pump(); // the buffer just filled: stop waiting for deadlines
+    });
+  }
+
+  #succeed(record: PendingRecord, shardId: string, sequenceNumber: string, subSequenceNumber: number, attempts: readonly Attempt[]): void {
+    if (record.settled) return;
+    record.written(shardId, sequenceNumber, subSequenceNumber, attempts);
+    this.#admission.release(record.size);
+    if (this.#barriers.length > 0) this.#passBarriers(record.sequence);
+  }
+
+  #fail(record: PendingRecord, error: PutRecordError): void {
+    if (record.settled) return;
+    record.failed(error); // never an unhandled rejection, awaited or not
+    this.#admission.release(record.size);
+    if (this.#barriers.length > 0) this.#passBarriers(record.sequence);
+    this.#instrumentation.recordFailed(error);
+  }
+
+  #passBarriers(sequence: number): void {
+    const barriers = this.#barriers;
+    for (let i = 0; i < barriers.length; ) {
+      const barrier = barriers[i]!;
+      if (sequence <= barrier.limit && --barrier.remaining === 0) {
+        barriers.splice(i, 1);
+        barrier.resolve();
+      } else {
+        i++;
+      }
+    }
+  }
+
+  /** A put refused before acceptance: rejected, reported, and never an unhandled rejection. */
+  #refuse(error: PutRecordError): Promise<never> {
+    this.#instrumentation.recordFailed(error);
+    return handled(Promise.reject(error));
+  }
+
+  #transition(to: ProducerState): void {
+    const from = this.#state;
+    if (!canTransition(from, to)) throw new Error(`KinesisProducer: illegal state transition ${from} -> ${to}`);
+    this.#state = to;
+    this.#instrumentation.emit('stateChange', { from, to });
+  }
+}
+
+/** Marks a promise as handled (its rejection still reaches whoever awaits it) and returns it. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(noop);
+  return promise;
+}
+
+function closedError(record: PutRecordInput): PutRecordError {
+  return new PutRecordError('PRODUCER_CLOSED', 'the producer is closing or closed: the record was not accepted', { record });
+}
+
+function abortedError(record: PutRecordInput, reason: unknown): PutRecordError {
+  return new PutRecordError('ABORTED', 'gave up waiting for buffer room: the record was not accepted', { record, cause: reason });
+}
+
+function checkDependencies(options: KinesisProducerOptions): void {
+  const problems: string[] = [];
+  const { streamName, streamARN, kinesisClient, clientConfig, writePort, clock, random, logger, metrics } = options;
+  const named = typeof streamName === 'string' && streamName.length > 0;
+  const arn = typeof streamARN === 'string' && streamARN.length > 0;
+  if (named === arn) problems.push('exactly one of streamName and streamARN must be a non-empty string');
+  if (kinesisClient !== undefined && typeof (kinesisClient as { send?: unknown }).send !== 'function') problems.push('kinesisClient must be an AWS SDK v3 KinesisClient');
+  if (writePort !== undefined && (typeof writePort.putRecords !== 'function' || typeof writePort.listShards !== 'function')) problems.push('writePort must have putRecords and listShards');
+  if (writePort !== undefined && kinesisClient !== undefined) problems.push('give kinesisClient or writePort, not both');
+  if (clientConfig !== undefined && (kinesisClient !== undefined || writePort !== undefined)) problems.push('clientConfig only applies to the client the producer creates itself');
+  if (clock !== undefined && (typeof clock.now !== 'function' || typeof clock.sleep !== 'function')) problems.push('clock must have now() and sleep()');
+  if (random !== undefined && typeof random !== 'function') problems.push('random must be a function');
+  if (logger !== undefined && ['debug', 'info', 'warn', 'error'].some((m) => typeof (logger as unknown as Record<string, unknown>)[m] !== 'function')) problems.push('logger must have debug, info, warn and error');
+  if (metrics !== undefined && ['count', 'gauge', 'timing'].some((m) => typeof (metrics as unknown as Record<string, unknown>)[m] !== 'function')) problems.push('metrics must have count, gauge and timing');
+  if (problems.length > 0) throw new ConfigurationError(`invalid KinesisProducer options: ${problems.join('; ')}`);
+}

@@ -1,0 +1,88 @@
+import { ListShardsCommand, PutRecordsCommand, type KinesisClient, type ListShardsCommandInput, type Shard } from '@aws-sdk/client-kinesis';
+import type { OuterRecord } from '@kinesis-kit/aggregation';
+import { LIST_SHARDS_MAX_RESULTS } from './limits.js';
+import type { KinesisWritePort, PutRecordsEntryResult, ShardDescription } from './port.js';
+
+/** The stream a port writes to: by name or by ARN (exactly one). */
+export type StreamTarget = { readonly streamName: string; readonly streamARN?: undefined } | { readonly streamARN: string; readonly streamName?: undefined };
+
+export interface SdkWritePortOptions {
+  /** ListShards page size, 1..1,000. Default 1,000 (the API maximum). */
+  readonly listShardsPageSize?: number;
+}
+
+/**
+ * Adapts an AWS SDK v3 KinesisClient to the producer's port. The client is used as is: its
+ * own retries (maxAttempts) multiply with the producer's, so give it `maxAttempts: 1`.
+ */
+export function sdkWritePort(client: KinesisClient, target: StreamTarget, options: SdkWritePortOptions = {}): KinesisWritePort {
+  const stream = target.streamARN === undefined ? { StreamName: target.streamName } : { StreamARN: target.streamARN };
+  const pageSize = options.listShardsPageSize ?? LIST_SHARDS_MAX_RESULTS;
+  return {
+    async putRecords(records, signal) {
+      const entries = new Array<{ Data: Uint8Array; PartitionKey: string; ExplicitHashKey: string | undefined }>(records.length);
+      for (let i = 0; i < records.length; i++) {
+        const record: OuterRecord = records[i]!;
+        entries[i] = { Data: record.data, PartitionKey: record.partitionKey, ExplicitHashKey: record.explicitHashKey };
+      }
+      const output = await client.send(new PutRecordsCommand({ ...stream, Records: entries }), { abortSignal: signal });
+      return toEntryResults(output.Records ?? [], records.length);
+    },
+    async listShards(signal) {
+      const shards: ShardDescription[] = [];
+      let nextToken: string | undefined;
+      do {
+        // The first page names the stream and the filter; later pages only carry the token.
+        const input: ListShardsCommandInput =
+          nextToken === undefined ? { ...stream, ShardFilter: { Type: 'AT_LATEST' }, MaxResults: pageSize } : { NextToken: nextToken, MaxResults: pageSize };
+        const page = await client.send(new ListShardsCommand(input), { abortSignal: signal });
+        for (const shard of page.Shards ?? []) shards.push(toShardDescription(shard));
+        nextToken = page.NextToken;
+      } while (nextToken !== undefined);
+      return shards;
+    },
+  };
+}
+
+interface SdkEntryResult {
+  readonly ShardId?: string | undefined;
+  readonly SequenceNumber?: string | undefined;
+  readonly ErrorCode?: string | undefined;
+  readonly ErrorMessage?: string | undefined;
+}
+
+function toEntryResults(results: readonly SdkEntryResult[], expected: number): PutRecordsEntryResult[] {
+  if (results.length !== expected) throw malformed(`PutRecords answered ${results.length} results for ${expected} records`);
+  const out = new Array<PutRecordsEntryResult>(expected);
+  for (let i = 0; i < expected; i++) {
+    const r = results[i]!;
+    if (r.ErrorCode !== undefined) {
+      out[i] = { errorCode: r.ErrorCode, errorMessage: r.ErrorMessage ?? '' };
+    } else if (r.ShardId !== undefined && r.SequenceNumber !== undefined) {
+      out[i] = { shardId: r.ShardId, sequenceNumber: r.SequenceNumber };
+    } else {
+      throw malformed('PutRecords result without ShardId/SequenceNumber or ErrorCode');
+    }
+  }
+  return out;
+}
+
+function toShardDescription(shard: Shard): ShardDescription {
+  const range = shard.HashKeyRange;
+  if (shard.ShardId === undefined || range?.StartingHashKey === undefined || range.EndingHashKey === undefined) {
+    throw malformed('ListShards returned a shard without ShardId or HashKeyRange');
+  }
+  return {
+    shardId: shard.ShardId,
+    hashKeyRange: { startingHashKey: BigInt(range.StartingHashKey), endingHashKey: BigInt(range.EndingHashKey) },
+    parentShardId: shard.ParentShardId,
+    adjacentParentShardId: shard.AdjacentParentShardId,
+  };
+}
+
+/** An answer we cannot use; named InternalFailure so it is retried like a server fault. */
+function malformed(message: string): Error {
+  const error = new Error(`malformed Kinesis response: ${message}`);
+  error.name = 'InternalFailure';
+  return error;
+}

@@ -1,0 +1,132 @@
+import { ShardMap, partitionKeyToHashKey } from '@kinesis-kit/aggregation';
+import { ShardLane, type LaneSettings } from './lane.js';
+import type { ShardDescription } from './port.js';
+
+/** Partition keys whose lane is remembered; the cache is cleared when full or when the shards change. */
+export const LANE_CACHE_CAPACITY = 10_000;
+
+/**
+ * The current shard map as lanes: routes a record to the lane of its predicted shard, and on a
+ * new shard list keeps the lanes of shards still open, creates lanes for new shards and retires
+ * the lanes of closed ones. In ordered mode a new lane whose hash keys overlap a retiring lane
+ * that still has records in flight waits for it (`waitsFor`), so a key's records reach the new
+ * shard only after its older ones were settled on (or re-routed from) the old shard.
+ */
+export class Topology {
+  readonly #settings: LaneSettings;
+  readonly #ordered: boolean;
+  #map: ShardMap<ShardLane> | undefined;
+  #lanes = new Map<string, ShardLane>();
+  readonly #byKey = new Map<string, ShardLane>();
+
+  constructor(settings: LaneSettings, ordered: boolean) {
+    this.#settings = settings;
+    this.#ordered = ordered;
+  }
+
+  get loaded(): boolean {
+    return this.#map !== undefined;
+  }
+
+  get lanes(): IterableIterator<ShardLane> {
+    return this.#lanes.values();
+  }
+
+  get size(): number {
+    return this.#lanes.size;
+  }
+
+  /** The current lane of a shard, if the shard is in the current map. */
+  lane(shardId: string): ShardLane | undefined {
+    return this.#lanes.get(shardId);
+  }
+
+  /** Whether `lane` still belongs to the current map. */
+  isCurrent(lane: ShardLane): boolean {
+    return this.#lanes.get(lane.shardId) === lane;
+  }
+
+  /** The lane of the shard predicted for a (validated) record, or undefined (no map yet, or a gap). */
+  route(record: { readonly partitionKey: string; readonly explicitHashKey: string | undefined }): ShardLane | undefined {
+    const map = this.#map;
+    if (map === undefined) return undefined;
+    if (record.explicitHashKey !== undefined) return map.lookup(BigInt(record.explicitHashKey));
+    let lane = this.#byKey.get(record.partitionKey);
+    if (lane === undefined) {
+      lane = map.lookup(partitionKeyToHashKey(record.partitionKey));
+      if (lane !== undefined) {
+        if (this.#byKey.size >= LANE_CACHE_CAPACITY) this.#byKey.clear();
+        this.#byKey.set(record.partitionKey, lane);
+      }
+    }
+    return lane;
+  }
+
+  /** Splits records by predicted lane, keeping their order; `homeless` have no lane (no map, or a gap). */
+  group<R extends { readonly partitionKey: string; readonly explicitHashKey: string | undefined }>(
+    records: readonly R[],
+  ): { groups: Map<ShardLane, R[]>; homeless: R[] } {
+    const groups = new Map<ShardLane, R[]>();
+    const homeless: R[] = [];
+    for (const record of records) {
+      const lane = this.route(record);
+      if (lane === undefined) homeless.push(record);
+      else if (groups.has(lane)) groups.get(lane)!.push(record);
+      else groups.set(lane, [record]);
+    }
+    return { groups, homeless };
+  }
+
+  /**
+   * Installs a new list of open shards. Returns the lanes retired by it, marked `retired`, with
+   * their queued records still inside for the caller to re-route.
+   * @throws InvalidShardMapError when the ranges overlap (the caller validated them already).
+   */
+  apply(shards: readonly ShardDescription[], now: number): ShardLane[] {
+    const previous = this.#lanes;
+    const next = new Map<string, ShardLane>();
+    const created: ShardLane[] = [];
+    for (const shard of shards) {
+      let lane = previous.get(shard.shardId);
+      if (lane === undefined) {
+        lane = new ShardLane(shard.shardId, shard.hashKeyRange, this.#settings, now);
+        created.push(lane);
+      }
+      next.set(shard.shardId, lane);
+    }
+    this.#map = new ShardMap([...next.values()]);
+    this.#lanes = next;
+    this.#byKey.clear();
+    const retired: ShardLane[] = [];
+    for (const lane of previous.values()) {
+      if (next.has(lane.shardId)) continue;
+      lane.retired = true;
+      retired.push(lane);
+      if (this.#ordered && lane.busy) gate(lane, created);
+    }
+    return retired;
+  }
+}
+
+/** Makes every created lane overlapping `retired` wait for it. */
+function gate(retired: ShardLane, created: readonly ShardLane[]): void {
+  const { startingHashKey: start, endingHashKey: end } = retired.hashKeyRange;
+  for (const lane of created) {
+    const range = lane.hashKeyRange;
+    if (range.startingHashKey <= end && start <= range.endingHashKey) {
+      lane.waitsFor.add(retired);
+      retired.gates.push(lane);
+    }
+  }
+}
+
+/** A retired lane has nothing left in flight: releases the lanes that waited for it. */
+export function releaseGates(retired: ShardLane): ShardLane[] {
+  const released: ShardLane[] = [];
+  for (const lane of retired.gates) {
+    lane.waitsFor.delete(retired);
+    if (lane.waitsFor.size === 0) released.push(lane);
+  }
+  retired.gates.length = 0;
+  return released;
+}

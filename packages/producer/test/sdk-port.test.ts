@@ -1,0 +1,69 @@
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { MAX_HASH_KEY } from '@kinesis-kit/aggregation';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStream, kinesisClient, testAccountId, type TestStream } from '../../../test/harness/index.js';
+import { sdkWritePort, type ShardDescription } from '../src/index.js';
+import { splitFirstShard } from './support/emulator.js';
+
+const signal = (): AbortSignal => new AbortController().signal;
+
+/** The listed ranges, sorted, cover 0..2^128-1 without gap or overlap. */
+function expectFullCoverage(shards: readonly ShardDescription[]): void {
+  const sorted = [...shards].sort((a, b) => (a.hashKeyRange.startingHashKey < b.hashKeyRange.startingHashKey ? -1 : 1));
+  let next = 0n;
+  for (const shard of sorted) {
+    expect(shard.hashKeyRange.startingHashKey).toBe(next);
+    next = shard.hashKeyRange.endingHashKey + 1n;
+  }
+  expect(next).toBe(MAX_HASH_KEY + 1n);
+}
+
+describe('sdkWritePort (kinesis-local)', () => {
+  let client: KinesisClient;
+  let stream: TestStream;
+
+  beforeAll(async () => {
+    client = kinesisClient({ accountId: testAccountId() });
+    stream = await createStream(client, 5, 'port');
+  });
+
+  afterAll(async () => {
+    await stream.delete();
+    client.destroy();
+  });
+
+  it('lists every open shard across pages, by name or by ARN', async () => {
+    const byName = await sdkWritePort(client, { streamName: stream.streamName }, { listShardsPageSize: 2 }).listShards(signal());
+    expect(byName).toHaveLength(5);
+    expectFullCoverage(byName);
+    const byArn = await sdkWritePort(client, { streamARN: stream.streamARN }, { listShardsPageSize: 3 }).listShards(signal());
+    expect(byArn.map((s) => s.shardId)).toEqual(byName.map((s) => s.shardId));
+  });
+
+  it('lists only the open shards after a split (ShardFilter AT_LATEST), with their parents', async () => {
+    const { parent } = await splitFirstShard(client, stream.streamName);
+    const shards = await sdkWritePort(client, { streamName: stream.streamName }, { listShardsPageSize: 2 }).listShards(signal());
+    expect(shards).toHaveLength(6);
+    expect(shards.map((s) => s.shardId)).not.toContain(parent);
+    expect(shards.filter((s) => s.parentShardId === parent)).toHaveLength(2);
+    expectFullCoverage(shards);
+  });
+
+  it('maps PutRecords results in request order', async () => {
+    const port = sdkWritePort(client, { streamName: stream.streamName });
+    const results = await port.putRecords(
+      [
+        { partitionKey: 'a', data: new Uint8Array([1]) },
+        { partitionKey: 'b', explicitHashKey: '0', data: new Uint8Array([2]) },
+      ],
+      signal(),
+    );
+    expect(results).toHaveLength(2);
+    for (const result of results) expect(result).toEqual({ shardId: expect.stringMatching(/^shardId-/), sequenceNumber: expect.stringMatching(/^\d+$/) });
+  });
+
+  it('passes the abort signal to the SDK call', async () => {
+    const port = sdkWritePort(client, { streamName: stream.streamName });
+    await expect(port.putRecords([{ partitionKey: 'a', data: new Uint8Array([1]) }], AbortSignal.abort())).rejects.toThrow();
+  });
+});
