@@ -1,0 +1,169 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { checks, ConfigurationError, option, resolveOptions, type Clock, type Logger, type Metrics, type OptionValues } from '@kinesis-kit/core';
+import type { LeaseAssignmentPolicy } from './leases/assignment.js';
+import type { ShardRecordProcessorFactory } from './processor.js';
+import type { StreamRef } from './retrieval/kinesis-port.js';
+import type { Retrieval } from './retrieval/retrieval.js';
+import { isInitialPosition, type InitialPosition } from './shards/initial-position.js';
+import { SHARD_CONSUMER_OPTION_SPECS } from './processing/shard-consumer-options.js';
+import { POLLING_OPTION_SPECS } from './retrieval/polling-options.js';
+
+const UNLIMITED = Number.MAX_SAFE_INTEGER;
+const HOUR = 3_600_000;
+
+/**
+ * Every tunable of a KinesisConsumer, declared once: default, one-line meaning, check, and the
+ * Java KCL setting it corresponds to. docs/consumer.md renders this table (a test keeps it equal).
+ */
+export const CONSUMER_OPTION_SPECS = {
+  failoverTimeMillis: option(
+    10_000,
+    "A lease whose counter has not moved for this long, on the observing worker's own clock, is expired and may be taken. Leases are renewed every failoverTimeMillis / 3 - epsilonMillis (3,308 ms by default).",
+    checks.integer(300, HOUR),
+    { javaName: 'failoverTimeMillis' },
+  ),
+  epsilonMillis: option(25, 'Safety margin subtracted from the renewal interval.', checks.integer(0, 60_000), { javaName: 'epsilonMillis' }),
+  leaseTakingIntervalMillis: option(
+    2_000,
+    'Time between taking rounds: one consistent scan of the lease table, then taking, stealing, parent checks, shard sync and cleanup all use it. Bounds how soon released leases are picked up. The KCL derives it as (failoverTimeMillis + epsilonMillis) x 2 = 20,050 ms.',
+    checks.integer(100, HOUR),
+  ),
+  maxLeasesForWorker: option(UNLIMITED, 'This worker never holds more leases than this.', checks.integer(1), {
+    javaName: 'maxLeasesForWorker',
+    shownDefault: 'unlimited',
+  }),
+  maxLeasesToStealAtOneTime: option(
+    UNLIMITED,
+    'Leases stolen from workers above their share per taking round, at most. By default as many as bring this worker to its share in one round (the KCL default is 1).',
+    checks.integer(0),
+    { javaName: 'maxLeasesToStealAtOneTime', shownDefault: 'unlimited' },
+  ),
+  shardSyncIntervalMillis: option(
+    60_000,
+    "How often the leader worker lists the stream's shards to create missing leases (children are normally created at their parent's end).",
+    checks.integer(1_000, 24 * HOUR),
+    { javaName: 'shardSyncIntervalMillis' },
+  ),
+  leaseCleanupIntervalMillis: option(
+    60_000,
+    'How often the leader worker deletes leases of finished shards whose children have started and whose parents are gone.',
+    checks.integer(1_000, 24 * HOUR),
+    { javaName: 'completedLeaseCleanupIntervalMillis' },
+  ),
+  gracefulShutdownTimeoutMillis: option(
+    30_000,
+    'How long stop() lets processors finish their batch and shutdownRequested (and checkpoint) before it releases their leases anyway.',
+    checks.integer(0, HOUR),
+    { javaName: 'gracefulLeaseHandoffTimeoutMillis' },
+  ),
+  ...POLLING_OPTION_SPECS,
+  ...SHARD_CONSUMER_OPTION_SPECS,
+} as const;
+
+export type ConsumerSettings = OptionValues<typeof CONSUMER_OPTION_SPECS>;
+
+/** The tunables as a KinesisConsumer accepts them: every one optional. */
+export type ConsumerTunables = Partial<{ -readonly [K in keyof ConsumerSettings]: ConsumerSettings[K] }>;
+
+/** The renewal interval must leave room for at least two renewals before expiry. */
+const renewalFitsFailover = (values: ConsumerSettings): string | undefined =>
+  values.failoverTimeMillis / 3 - values.epsilonMillis >= 50
+    ? undefined
+    : `failoverTimeMillis / 3 - epsilonMillis must be at least 50 ms (got ${values.failoverTimeMillis} / 3 - ${values.epsilonMillis})`;
+
+/** Validates every tunable (all problems reported together); `otherKeys` are the non-tunable options. */
+export function resolveConsumerSettings(input: Readonly<Record<string, unknown>>, otherKeys: readonly string[]): ConsumerSettings {
+  return resolveOptions('KinesisConsumer', CONSUMER_OPTION_SPECS, input, { otherKeys, crossChecks: [renewalFitsFailover] });
+}
+
+export type StreamSelector = { readonly streamName: string; readonly streamARN?: never } | { readonly streamARN: string; readonly streamName?: never };
+
+export type KinesisConsumerOptions = StreamSelector &
+  ConsumerTunables & {
+    /** Names the lease table (unless tableName is given) and groups the workers that share a stream's shards. */
+    readonly applicationName: string;
+    /** Creates the processor of each shard this worker consumes. */
+    readonly processor: ShardRecordProcessorFactory;
+    /** Where shards without a checkpoint start. */
+    readonly initialPosition: InitialPosition;
+    /** Unique per running worker; default `<hostname>:<random UUID>`. */
+    readonly workerId?: string;
+    /** The lease table; default applicationName (as the KCL). */
+    readonly tableName?: string;
+    /** Default: a client from the environment's region and credentials, with maxAttempts 1 (retries are ours). */
+    readonly kinesisClient?: KinesisClient;
+    readonly dynamoDBClient?: DynamoDBClient;
+    /** How records reach shard consumers; default polling (GetRecords) with this consumer's polling options. */
+    readonly retrieval?: Retrieval;
+    /** Which leases to take and steal; default EvenShareAssignment. */
+    readonly assignmentPolicy?: LeaseAssignmentPolicy;
+    readonly clock?: Clock;
+    readonly metrics?: Metrics;
+    readonly logger?: Logger;
+  };
+
+export const STRUCTURAL_KEYS = [
+  'streamName',
+  'streamARN',
+  'applicationName',
+  'processor',
+  'initialPosition',
+  'workerId',
+  'tableName',
+  'kinesisClient',
+  'dynamoDBClient',
+  'retrieval',
+  'assignmentPolicy',
+  'clock',
+  'metrics',
+  'logger',
+] as const;
+
+export interface ResolvedConsumerOptions {
+  readonly settings: ConsumerSettings;
+  readonly streamRef: StreamRef;
+  /** The stream's name (from the ARN when given one), for ShardInfo. */
+  readonly streamName: string;
+}
+
+/** Validates every option of a KinesisConsumer, structural and tunable; all problems in one ConfigurationError. */
+export function resolveConsumerOptions(options: KinesisConsumerOptions): ResolvedConsumerOptions {
+  const problems = structuralProblems(options);
+  let settings: ConsumerSettings | undefined;
+  try {
+    settings = resolveConsumerSettings(tunablesOf(options), STRUCTURAL_KEYS);
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    problems.push(error.message.replace(/^invalid KinesisConsumer options: /, ''));
+  }
+  if (settings === undefined || problems.length > 0) throw new ConfigurationError(`invalid KinesisConsumer options: ${problems.join('; ')}`);
+  const { streamARN, streamName } = options as { streamName?: string; streamARN?: string };
+  if (streamARN !== undefined) return { settings, streamRef: { streamARN }, streamName: streamARN.slice(streamARN.indexOf(':stream/') + ':stream/'.length) };
+  return { settings, streamRef: { streamName: streamName! }, streamName: streamName! };
+}
+
+function tunablesOf(options: KinesisConsumerOptions): Record<string, unknown> {
+  const tunables: Record<string, unknown> = { ...options };
+  for (const key of STRUCTURAL_KEYS) delete tunables[key];
+  return tunables;
+}
+
+/** What is wrong with the options that are not tunables (required, shape). */
+function structuralProblems(options: KinesisConsumerOptions): string[] {
+  const problems: string[] = [];
+  const { streamName, streamARN } = options as { streamName?: unknown; streamARN?: unknown };
+  if ((streamName === undefined) === (streamARN === undefined)) problems.push('exactly one of streamName and streamARN is required');
+  if (streamName !== undefined && (typeof streamName !== 'string' || streamName === '')) problems.push('streamName must be a non-empty string');
+  if (streamARN !== undefined && (typeof streamARN !== 'string' || !/^arn:[^:]+:kinesis:[^:]*:\d*:stream\/.+/.test(streamARN))) {
+    problems.push('streamARN must be a Kinesis stream ARN (arn:aws:kinesis:<region>:<account>:stream/<name>)');
+  }
+  if (typeof options.applicationName !== 'string' || options.applicationName === '') problems.push('applicationName must be a non-empty string');
+  if (typeof options.processor !== 'function') problems.push('processor must be a function creating a ShardRecordProcessor per shard');
+  if (!isInitialPosition(options.initialPosition)) problems.push("initialPosition must be 'TRIM_HORIZON', 'LATEST' or { timestamp: Date }");
+  if (options.workerId !== undefined && (typeof options.workerId !== 'string' || options.workerId === '')) problems.push('workerId must be a non-empty string');
+  if (options.tableName !== undefined && (typeof options.tableName !== 'string' || !/^[a-zA-Z0-9_.-]{3,255}$/.test(options.tableName))) {
+    problems.push('tableName must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)');
+  }
+  return problems;
+}

@@ -1,0 +1,309 @@
+import { setMaxListeners } from 'node:events';
+import { noopLogger, noopMetrics, systemClock, type Clock, type Logger, type Metrics } from '@kinesis-kit/core';
+import type { Position } from '../position.js';
+import { EvenShareAssignment, type AssignableLease, type LeaseAssignmentPolicy } from './assignment.js';
+import {
+  activeLeases,
+  claimed,
+  deleted,
+  expiredHeld,
+  initialState,
+  isAvailable,
+  lost,
+  releasedIn,
+  renewedIn,
+  scanned,
+  wrote,
+  type CoordinatorState,
+  type HeldLease,
+} from './coordinator-state.js';
+import { diffHeld, type LeaseChange } from './diagnostics.js';
+import { isFinished, type Lease } from './lease.js';
+import type { LeaseStore } from './lease-store.js';
+import { LEASE_METRICS } from './metric-names.js';
+import { Ticker } from './ticker.js';
+
+export interface LeaseCoordinatorSettings {
+  readonly failoverTimeMillis: number;
+  readonly epsilonMillis: number;
+  readonly leaseTakingIntervalMillis: number;
+  readonly maxLeasesForWorker: number;
+  readonly maxLeasesToStealAtOneTime: number;
+}
+
+export interface LeaseCoordinatorOptions extends LeaseCoordinatorSettings {
+  readonly workerId: string;
+  readonly store: LeaseStore;
+  readonly policy?: LeaseAssignmentPolicy;
+  readonly clock?: Clock;
+  readonly metrics?: Metrics;
+  readonly logger?: Logger;
+  /** Told of failures of a round (they never stop the coordinator; the round runs again). */
+  readonly onError?: (error: unknown, source: 'takingRound' | 'renewal') => void;
+}
+
+/** Told of the changes to held leases, with the states before and after. */
+export type ChangeListener = (changes: readonly LeaseChange[], after: CoordinatorState) => void;
+/** Runs after every taking round, with the state the round's scan produced. */
+export type RoundListener = (state: CoordinatorState) => Promise<void>;
+
+/** The KCL's renewal interval: failover/3 - epsilon (3,308 ms with the defaults). */
+export function renewalIntervalMillis(settings: Pick<LeaseCoordinatorSettings, 'failoverTimeMillis' | 'epsilonMillis'>): number {
+  return Math.max(1, Math.floor(settings.failoverTimeMillis / 3 - settings.epsilonMillis));
+}
+
+/**
+ * Holds, renews, takes and gives up leases for one worker. Renewals are conditional updates
+ * with no reads, every failover/3 - epsilon. A taking round is one consistent scan, then takes
+ * and steals as the assignment policy decides; round listeners (shard sync, cleanup, parent
+ * checks) reuse that scan instead of reading the table again. Writes to one lease never overlap.
+ */
+export class LeaseCoordinator {
+  readonly workerId: string;
+  #state: CoordinatorState;
+  #takingPaused = false;
+  readonly #store: LeaseStore;
+  readonly #policy: LeaseAssignmentPolicy;
+  readonly #clock: Clock;
+  readonly #metrics: Metrics;
+  readonly #logger: Logger;
+  readonly #settings: LeaseCoordinatorSettings;
+  readonly #reportError: (error: unknown, source: 'takingRound' | 'renewal') => void;
+  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #changeListeners: ChangeListener[] = [];
+  readonly #roundListeners: RoundListener[] = [];
+  readonly #renewer: Ticker;
+  readonly #taker: Ticker;
+  readonly #halt = new AbortController();
+
+  constructor(options: LeaseCoordinatorOptions) {
+    this.workerId = options.workerId;
+    this.#state = initialState(options.workerId);
+    // Every in-flight request of this worker listens to the halt signal (one per held lease at renewal).
+    setMaxListeners(0, this.#halt.signal);
+    this.#store = options.store;
+    this.#policy = options.policy ?? new EvenShareAssignment();
+    this.#clock = options.clock ?? systemClock;
+    this.#metrics = options.metrics ?? noopMetrics;
+    this.#logger = options.logger ?? noopLogger;
+    this.#settings = options;
+    this.#reportError = (error, source) => {
+      if (this.#halt.signal.aborted) return;
+      this.#logger.warn('lease round failed', { source, error: String(error) });
+      options.onError?.(error, source);
+    };
+    this.#renewer = new Ticker(this.#clock, renewalIntervalMillis(options), () => this.renewAll(), (e) => this.#reportError(e, 'renewal'));
+    this.#taker = new Ticker(this.#clock, options.leaseTakingIntervalMillis, () => this.takingRound(), (e) => this.#reportError(e, 'takingRound'));
+  }
+
+  get state(): CoordinatorState {
+    return this.#state;
+  }
+
+  get settings(): LeaseCoordinatorSettings {
+    return this.#settings;
+  }
+
+  heldLease(leaseKey: string): HeldLease | undefined {
+    return this.#state.held.get(leaseKey);
+  }
+
+  onChange(listener: ChangeListener): void {
+    this.#changeListeners.push(listener);
+  }
+
+  onRound(listener: RoundListener): void {
+    this.#roundListeners.push(listener);
+  }
+
+  /** Starts renewing and taking; the first taking round runs at once. */
+  start(): void {
+    this.#renewer.start(renewalIntervalMillis(this.#settings));
+    this.#taker.start(0);
+  }
+
+  /** A taking round as soon as possible (e.g. new child leases appeared). */
+  wake(): void {
+    this.#taker.wake();
+  }
+
+  /** Stops taking (graceful shutdown): held leases are still renewed until released. */
+  async stopTaking(): Promise<void> {
+    this.#takingPaused = true;
+    await this.#taker.stop();
+  }
+
+  /** Stops every timer without releasing anything (a crash looks the same to other workers). */
+  async halt(): Promise<void> {
+    this.#takingPaused = true;
+    this.#halt.abort();
+    await Promise.all([this.#taker.stop(), this.#renewer.stop()]);
+  }
+
+  /** One taking round: scan, take and steal, then the round listeners. */
+  async takingRound(): Promise<void> {
+    const leases = await this.#store.listLeases(this.#halt.signal);
+    // Stamped when the scan returned: every counter in it was written before that, so an owner's
+    // renewal is never judged older than it is (a slow scan delays expiry, never hastens it).
+    const seenAt = this.#clock.now();
+    this.#apply((s) => scanned(s, leases, seenAt));
+    this.#dropExpired();
+    if (!this.#takingPaused) await this.#takeAndSteal();
+    for (const listener of this.#roundListeners) {
+      if (this.#halt.signal.aborted) return;
+      await listener(this.#state).catch((e: unknown) => this.#reportError(e, 'takingRound'));
+    }
+  }
+
+  /**
+   * Renews every held lease once (conditional update, no read); leases expired locally are
+   * dropped unrenewed. A lease whose counter this worker moved less than half a renewal interval
+   * ago (a checkpoint is a conditional write that moves it too) is skipped: its counter still
+   * moves at least every 1.5 renewal intervals (failover / 2), so no observer sees it expire, and
+   * a shard that checkpoints often costs no renewal writes at all.
+   */
+  async renewAll(): Promise<void> {
+    this.#dropExpired();
+    const recentWithin = renewalIntervalMillis(this.#settings) / 2;
+    await Promise.all(
+      [...this.#state.held.keys()].map((key) =>
+        this.#withLease(key, async () => {
+          const held = this.#state.held.get(key);
+          if (held === undefined || this.#halt.signal.aborted) return;
+          if (this.#clock.now() - held.renewedAt < recentWithin) return;
+          const sentAt = this.#clock.now();
+          const result = await this.#store.renewLease(held.lease, this.#halt.signal);
+          this.#apply((s) => (result.kind === 'renewed' ? renewedIn(s, result.lease, sentAt) : lost(s, key)));
+        }).catch((e: unknown) => this.#reportError(e, 'renewal')),
+      ),
+    );
+  }
+
+  /** Conditional checkpoint of a held lease. */
+  checkpoint(leaseKey: string, position: Position): Promise<'ok' | 'leaseLost'> {
+    return this.#ownerWrite(leaseKey, (lease) => this.#store.checkpointLease(lease, position));
+  }
+
+  /** Records child shard ids on a held lease. */
+  addChildShards(leaseKey: string, childShardIds: readonly string[]): Promise<'ok' | 'leaseLost'> {
+    return this.#ownerWrite(leaseKey, (lease) => this.#store.addChildShards(lease, childShardIds));
+  }
+
+  /** Gives a held lease up (owner removed, conditional) so another worker can take it at once. */
+  async release(leaseKey: string): Promise<'released' | 'notHeld'> {
+    const result = await this.#ownerWrite(leaseKey, (lease) => this.#store.releaseLease(lease), releasedIn);
+    return result === 'ok' ? 'released' : 'notHeld';
+  }
+
+  /** Forgets a lease this worker has stopped consuming without writing (the lease is already lost). */
+  forget(leaseKey: string): void {
+    this.#apply((s) => lost(s, leaseKey));
+  }
+
+  /** Deletes a finished lease (cleanup); conditional on it being unchanged. */
+  async deleteFinished(lease: Lease): Promise<boolean> {
+    const result = await this.#withLease(lease.leaseKey, () => this.#store.deleteLease(lease, this.#halt.signal));
+    if (result.kind === 'deleted') this.#apply((s) => deleted(s, lease.leaseKey));
+    return result.kind === 'deleted';
+  }
+
+  async #takeAndSteal(): Promise<void> {
+    const now = this.#clock.now();
+    const { failoverTimeMillis } = this.#settings;
+    const leases: AssignableLease[] = activeLeases(this.#state).map((observed) => ({
+      lease: observed.lease,
+      available:
+        (observed.lease.leaseOwner === this.workerId && !this.#state.held.has(observed.lease.leaseKey)) ||
+        (observed.lease.leaseOwner !== this.workerId && isAvailable(observed, now, failoverTimeMillis)),
+    }));
+    const decision = this.#policy.assign({
+      workerId: this.workerId,
+      leases,
+      maxLeasesForWorker: this.#settings.maxLeasesForWorker,
+      maxLeasesToStealAtOneTime: this.#settings.maxLeasesToStealAtOneTime,
+    });
+    await Promise.all([
+      ...decision.take.map((lease) => this.#take(lease, LEASE_METRICS.leasesTaken, false)),
+      ...decision.steal.map((lease) => this.#take(lease, LEASE_METRICS.leasesStolen, true)),
+    ]);
+  }
+
+  /**
+   * A conditional take. A steal that lost only because its live owner moved the counter since
+   * the scan (a busy shard checkpoints every second or so) is retried once with the lease read
+   * again, so stealing from busy workers still completes in one round. Takes of available leases
+   * are not retried: a moved counter means someone took it or its owner is alive after all.
+   */
+  async #take(lease: Lease, metric: string, steal: boolean): Promise<void> {
+    await this.#withLease(lease.leaseKey, async () => {
+      let candidate: Lease | undefined = lease;
+      for (let attempt = 0; candidate !== undefined && attempt < (steal ? 2 : 1); attempt++) {
+        if (this.#takingPaused) return;
+        const sentAt = this.#clock.now();
+        const result = await this.#store.takeLease(candidate, this.workerId, this.#halt.signal);
+        if (result.kind === 'taken') {
+          this.#metrics.count(metric);
+          this.#apply((s) => claimed(s, result.lease, sentAt));
+          return;
+        }
+        if (!steal || attempt > 0) return;
+        const fresh = await this.#store.getLease(lease.leaseKey, this.#halt.signal);
+        candidate = fresh?.leaseOwner === lease.leaseOwner && fresh !== undefined && !isFinished(fresh) ? fresh : undefined;
+      }
+    }).catch((e: unknown) => this.#reportError(e, 'takingRound'));
+  }
+
+  async #ownerWrite(
+    leaseKey: string,
+    write: (lease: Lease) => Promise<{ kind: string; lease?: Lease }>,
+    onSuccess: (s: CoordinatorState, lease: Lease, sentAt: number) => CoordinatorState = wrote,
+  ): Promise<'ok' | 'leaseLost'> {
+    return this.#withLease(leaseKey, async () => {
+      const held = this.#state.held.get(leaseKey);
+      if (held === undefined) return 'leaseLost';
+      const sentAt = this.#clock.now();
+      const result = await write(held.lease);
+      if (result.lease === undefined) {
+        this.#apply((s) => lost(s, leaseKey));
+        return 'leaseLost';
+      }
+      const written = result.lease;
+      this.#apply((s) => onSuccess(s, written, sentAt));
+      return 'ok';
+    });
+  }
+
+  #dropExpired(): void {
+    for (const key of expiredHeld(this.#state, this.#clock.now(), this.#settings.failoverTimeMillis)) {
+      this.#logger.info('lease expired locally before it could be renewed', { leaseKey: key });
+      this.#apply((s) => lost(s, key));
+    }
+  }
+
+  /** Serialises work on one lease (renew, checkpoint, release never race each other's counter). */
+  #withLease<T>(leaseKey: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(leaseKey) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.#locks.set(leaseKey, settled);
+    void settled.then(() => {
+      if (this.#locks.get(leaseKey) === settled) this.#locks.delete(leaseKey);
+    });
+    return next;
+  }
+
+  #apply(transition: (state: CoordinatorState) => CoordinatorState): void {
+    const before = this.#state;
+    const after = transition(before);
+    if (after === before) return;
+    this.#state = after;
+    const changes = diffHeld(before, after);
+    if (changes.length === 0) return;
+    this.#metrics.gauge(LEASE_METRICS.leasesHeld, after.held.size);
+    for (const change of changes) {
+      if (change.kind === 'lost') this.#metrics.count(LEASE_METRICS.leasesLost);
+      if (change.kind === 'released' || change.kind === 'finished') this.#metrics.count(LEASE_METRICS.leasesReleased);
+    }
+    for (const listener of this.#changeListeners) listener(changes, after);
+  }
+}

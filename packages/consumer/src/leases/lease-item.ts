@@ -1,0 +1,106 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { isSentinel, isSequenceNumber, type Position } from '../position.js';
+import { InvalidLeaseItemError } from './errors.js';
+import type { Lease } from './lease.js';
+
+/**
+ * The Java KCL's lease table attributes (DynamoDBLeaseSerializer), name and DynamoDB type.
+ * Optional attributes are written only when set, as the KCL writes them; `parentShardId` is a
+ * string SET despite its singular name.
+ */
+export const LEASE_ATTRIBUTES = {
+  leaseKey: 'leaseKey', // S, the table's hash key
+  leaseOwner: 'leaseOwner', // S, absent = unassigned
+  leaseCounter: 'leaseCounter', // N
+  ownerSwitchesSinceCheckpoint: 'ownerSwitchesSinceCheckpoint', // N
+  checkpoint: 'checkpoint', // S: decimal sequence number or sentinel
+  checkpointSubSequenceNumber: 'checkpointSubSequenceNumber', // N
+  pendingCheckpoint: 'pendingCheckpoint', // S
+  pendingCheckpointSubSequenceNumber: 'pendingCheckpointSubSequenceNumber', // N
+  pendingCheckpointState: 'pendingCheckpointState', // B
+  parentShardId: 'parentShardId', // SS
+  childShardIds: 'childShardIds', // SS
+  startingHashKey: 'startingHashKey', // S, decimal
+  endingHashKey: 'endingHashKey', // S, decimal
+  checkpointOwner: 'checkpointOwner', // S (KCL 3)
+} as const;
+
+const A = LEASE_ATTRIBUTES;
+
+export type LeaseItem = Record<string, AttributeValue>;
+
+const s = (value: string): AttributeValue => ({ S: value });
+const n = (value: number): AttributeValue => ({ N: String(value) });
+const ss = (values: readonly string[]): AttributeValue => ({ SS: [...values] });
+
+/** The item the Java KCL would write for this lease, attribute for attribute. */
+export function toItem(lease: Lease): LeaseItem {
+  const item: LeaseItem = {
+    [A.leaseKey]: s(lease.leaseKey),
+    [A.leaseCounter]: n(lease.leaseCounter),
+    [A.ownerSwitchesSinceCheckpoint]: n(lease.ownerSwitchesSinceCheckpoint),
+    [A.checkpoint]: s(lease.checkpoint.sequenceNumber),
+    [A.checkpointSubSequenceNumber]: n(lease.checkpoint.subSequenceNumber),
+  };
+  if (lease.leaseOwner !== undefined) item[A.leaseOwner] = s(lease.leaseOwner);
+  if (lease.parentShardIds.length > 0) item[A.parentShardId] = ss(lease.parentShardIds);
+  if (lease.childShardIds.length > 0) item[A.childShardIds] = ss(lease.childShardIds);
+  if (lease.pendingCheckpoint !== undefined) {
+    item[A.pendingCheckpoint] = s(lease.pendingCheckpoint.sequenceNumber);
+    item[A.pendingCheckpointSubSequenceNumber] = n(lease.pendingCheckpoint.subSequenceNumber);
+  }
+  if (lease.pendingCheckpointState !== undefined) item[A.pendingCheckpointState] = { B: lease.pendingCheckpointState };
+  if (lease.hashKeyRange !== undefined) {
+    item[A.startingHashKey] = s(lease.hashKeyRange.startingHashKey.toString());
+    item[A.endingHashKey] = s(lease.hashKeyRange.endingHashKey.toString());
+  }
+  if (lease.checkpointOwner !== undefined) item[A.checkpointOwner] = s(lease.checkpointOwner);
+  return item;
+}
+
+/** Reads an item written by us or by the Java KCL. Attributes this library does not know are ignored. */
+export function fromItem(item: LeaseItem): Lease {
+  const leaseKey = item[A.leaseKey]?.S;
+  if (leaseKey === undefined || leaseKey === '') throw new InvalidLeaseItemError('(no leaseKey)', 'the item has no string leaseKey');
+  const fail = (message: string): never => {
+    throw new InvalidLeaseItemError(leaseKey, message);
+  };
+  const checkpoint = readPosition(item, A.checkpoint, A.checkpointSubSequenceNumber) ?? fail('the item has no valid checkpoint');
+  const pendingCheckpoint = readPosition(item, A.pendingCheckpoint, A.pendingCheckpointSubSequenceNumber);
+  const starting = item[A.startingHashKey]?.S;
+  const ending = item[A.endingHashKey]?.S;
+  return Object.freeze({
+    leaseKey,
+    leaseOwner: nonEmpty(item[A.leaseOwner]?.S),
+    leaseCounter: readNumber(item, A.leaseCounter) ?? 0,
+    ownerSwitchesSinceCheckpoint: readNumber(item, A.ownerSwitchesSinceCheckpoint) ?? 0,
+    checkpoint,
+    pendingCheckpoint,
+    pendingCheckpointState: item[A.pendingCheckpointState]?.B,
+    parentShardIds: Object.freeze([...(item[A.parentShardId]?.SS ?? [])].sort()),
+    childShardIds: Object.freeze([...(item[A.childShardIds]?.SS ?? [])].sort()),
+    hashKeyRange:
+      starting !== undefined && ending !== undefined && isSequenceNumber(starting) && isSequenceNumber(ending)
+        ? { startingHashKey: BigInt(starting), endingHashKey: BigInt(ending) }
+        : undefined,
+    checkpointOwner: nonEmpty(item[A.checkpointOwner]?.S),
+  });
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function readNumber(item: LeaseItem, name: string): number | undefined {
+  const raw = item[name]?.N;
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+function readPosition(item: LeaseItem, sequenceName: string, subSequenceName: string): Position | undefined {
+  const sequenceNumber = item[sequenceName]?.S;
+  if (sequenceNumber === undefined || sequenceNumber === '') return undefined;
+  if (!isSentinel(sequenceNumber) && !isSequenceNumber(sequenceNumber)) return undefined;
+  return Object.freeze({ sequenceNumber, subSequenceNumber: readNumber(item, subSequenceName) ?? 0 });
+}

@@ -1,0 +1,66 @@
+import type { TableDescription } from '@aws-sdk/client-dynamodb';
+import type { Clock } from '@kinesis-kit/core';
+import { LeaseTableNotActiveError, LeaseTableSchemaError } from './errors.js';
+import { LEASE_ATTRIBUTES } from './lease-item.js';
+
+/** The table operations ensureLeaseTable needs; the DynamoDB lease store provides them. */
+export interface LeaseTableApi {
+  readonly tableName: string;
+  /** undefined when the table does not exist. */
+  describeTable(signal?: AbortSignal): Promise<TableDescription | undefined>;
+  /** `inUse` when another worker is creating it at the same moment. */
+  createTable(signal?: AbortSignal): Promise<'created' | 'inUse'>;
+}
+
+export interface EnsureTableOptions {
+  readonly clock: Clock;
+  /** Give up waiting for ACTIVE after this long. */
+  readonly timeoutMs: number;
+  /** Time between DescribeTable calls while waiting. */
+  readonly pollMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Creates the lease table if absent (PAY_PER_REQUEST, hash key leaseKey S, as the KCL), waits
+ * until it is ACTIVE, and verifies the key schema of a table that already exists.
+ */
+export async function ensureLeaseTable(api: LeaseTableApi, options: EnsureTableOptions): Promise<'created' | 'exists'> {
+  const existing = await api.describeTable(options.signal);
+  let outcome: 'created' | 'exists' = 'exists';
+  if (existing === undefined) {
+    outcome = (await api.createTable(options.signal)) === 'created' ? 'created' : 'exists';
+  } else {
+    verifyKeySchema(api.tableName, existing);
+  }
+  if (existing?.TableStatus !== 'ACTIVE') await waitUntilActive(api, options);
+  return outcome;
+}
+
+/** Throws LeaseTableSchemaError unless the key is exactly `leaseKey` (S) as the hash key. */
+export function verifyKeySchema(tableName: string, table: TableDescription): void {
+  const keys = table.KeySchema ?? [];
+  const types = new Map((table.AttributeDefinitions ?? []).map((d) => [d.AttributeName, d.AttributeType]));
+  const found = keys.map((k) => `${k.KeyType ?? '?'} ${k.AttributeName ?? '?'} (${types.get(k.AttributeName) ?? '?'})`).join(', ') || 'empty';
+  const [hash] = keys;
+  const ok =
+    keys.length === 1 &&
+    hash?.KeyType === 'HASH' &&
+    hash.AttributeName === LEASE_ATTRIBUTES.leaseKey &&
+    types.get(LEASE_ATTRIBUTES.leaseKey) === 'S';
+  if (!ok) throw new LeaseTableSchemaError(tableName, found);
+}
+
+async function waitUntilActive(api: LeaseTableApi, options: EnsureTableOptions): Promise<void> {
+  const startedAt = options.clock.now();
+  let status = 'absent';
+  for (;;) {
+    const table = await api.describeTable(options.signal);
+    if (table !== undefined) verifyKeySchema(api.tableName, table);
+    status = table?.TableStatus ?? 'absent';
+    if (status === 'ACTIVE') return;
+    const waited = options.clock.now() - startedAt;
+    if (waited >= options.timeoutMs) throw new LeaseTableNotActiveError(api.tableName, status, Math.round(waited));
+    await options.clock.sleep(options.pollMs, options.signal);
+  }
+}

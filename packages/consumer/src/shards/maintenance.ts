@@ -1,0 +1,89 @@
+import { systemClock, type Clock } from '@kinesis-kit/core';
+import type { EmitConsumerEvent } from '../consumer-events.js';
+import { isAvailable, type CoordinatorState } from '../leases/coordinator-state.js';
+import type { LeaseCoordinator } from '../leases/lease-coordinator.js';
+import type { LeaseStore } from '../leases/lease-store.js';
+import type { KinesisReadPort } from '../retrieval/kinesis-port.js';
+import type { InitialPosition } from './initial-position.js';
+import { deletableLeases } from './lease-tree.js';
+import { syncShards } from './shard-sync.js';
+
+export interface MaintenanceOptions {
+  readonly coordinator: LeaseCoordinator;
+  readonly store: Pick<LeaseStore, 'createLease'>;
+  readonly port: Pick<KinesisReadPort, 'listShards'>;
+  readonly initialPosition: InitialPosition;
+  readonly shardSyncIntervalMillis: number;
+  readonly leaseCleanupIntervalMillis: number;
+  readonly emit: EmitConsumerEvent;
+  readonly clock?: Clock;
+}
+
+/**
+ * The fleet's periodic chores, done by one worker only: the leader is the live worker (an owner
+ * of an unexpired lease, or this one) with the smallest id, so every worker agrees from its own
+ * scan without any extra table item. It runs shard sync every shardSyncIntervalMillis (children
+ * are normally created at shard end; this catches what that missed) and deletes finished
+ * leases every leaseCleanupIntervalMillis. Both run from the taking round's scan: no extra reads.
+ */
+export class LeaderMaintenance {
+  readonly #options: MaintenanceOptions;
+  readonly #clock: Clock;
+  #lastSync: number;
+  #lastCleanup: number;
+
+  constructor(options: MaintenanceOptions, syncedAt: number) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#lastSync = syncedAt;
+    this.#lastCleanup = syncedAt;
+    options.coordinator.onRound((state) => this.run(state));
+  }
+
+  /** Whether this worker is the leader in `state`. */
+  isLeader(state: CoordinatorState): boolean {
+    const now = this.#clock.now();
+    const { failoverTimeMillis } = this.#options.coordinator.settings;
+    const live = new Set<string>([state.workerId]);
+    for (const observed of state.table.values()) {
+      const owner = observed.lease.leaseOwner;
+      if (owner !== undefined && !isAvailable(observed, now, failoverTimeMillis)) live.add(owner);
+    }
+    return [...live].sort()[0] === state.workerId;
+  }
+
+  async run(state: CoordinatorState): Promise<void> {
+    if (!this.isLeader(state)) return;
+    const now = this.#clock.now();
+    if (now - this.#lastSync >= this.#options.shardSyncIntervalMillis) {
+      this.#lastSync = now;
+      await this.#sync(state).catch((error: unknown) => this.#options.emit('error', { error, source: 'shardSync' }));
+    }
+    if (now - this.#lastCleanup >= this.#options.leaseCleanupIntervalMillis) {
+      this.#lastCleanup = now;
+      await this.#cleanup(state).catch((error: unknown) => this.#options.emit('error', { error, source: 'cleanup' }));
+    }
+  }
+
+  async #sync(state: CoordinatorState): Promise<void> {
+    const { created } = await syncShards({
+      port: this.#options.port,
+      store: this.#options.store,
+      leaseKeys: new Set(state.table.keys()),
+      initialPosition: this.#options.initialPosition,
+      clock: this.#clock,
+    });
+    if (created.length === 0) return;
+    this.#options.emit('leasesCreated', { shardIds: created.map((l) => l.leaseKey), by: 'shardSync' });
+    this.#options.coordinator.wake();
+  }
+
+  async #cleanup(state: CoordinatorState): Promise<void> {
+    const candidates = deletableLeases([...state.table.values()].map((o) => o.lease));
+    const deleted: string[] = [];
+    for (const lease of candidates) {
+      if (await this.#options.coordinator.deleteFinished(lease)) deleted.push(lease.leaseKey);
+    }
+    if (deleted.length > 0) this.#options.emit('leasesCleanedUp', { shardIds: deleted });
+  }
+}

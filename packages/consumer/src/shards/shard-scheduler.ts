@@ -1,0 +1,196 @@
+import { exponentialBackoff, noopLogger, systemClock, type BackoffPolicy, type Clock, type Logger } from '@kinesis-kit/core';
+import type { EmitConsumerEvent } from '../consumer-events.js';
+import type { CoordinatorState } from '../leases/coordinator-state.js';
+import type { LeaseChange } from '../leases/diagnostics.js';
+import { isFinished, type Lease } from '../leases/lease.js';
+import type { LeaseCoordinator } from '../leases/lease-coordinator.js';
+import type { LeaseHandle, ShardConsumer, ShardConsumerOutcome } from '../processing/contracts.js';
+import { parentsDone } from './lease-tree.js';
+
+/** Starts consuming one shard (the processing half's startShardConsumer, bound to its options). */
+export type ShardConsumerStarter = (input: { readonly lease: Lease; readonly handle: LeaseHandle }) => ShardConsumer;
+
+export interface ShardSchedulerOptions {
+  readonly coordinator: LeaseCoordinator;
+  readonly startConsumer: ShardConsumerStarter;
+  readonly handleFor: (shardId: string) => LeaseHandle;
+  readonly gracefulShutdownTimeoutMillis: number;
+  readonly emit: EmitConsumerEvent;
+  /** Delay before a shard consumer that failed is started again (default exponential 1 s .. 30 s). */
+  readonly restartBackoff?: BackoffPolicy;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+/**
+ * Runs one shard consumer per held lease whose parents are done, and reacts to how each ends:
+ * a finished shard's lease is released (its children become ready), a failed consumer is
+ * restarted after a backoff while the lease is kept, a lost lease stops its consumer at once.
+ * `stop()` is the graceful shutdown: no more taking, every consumer gets requestShutdown (its
+ * processor may checkpoint), then every lease is released so other workers take them at their
+ * next taking round instead of waiting for expiry.
+ */
+export class ShardScheduler {
+  readonly #options: ShardSchedulerOptions;
+  readonly #coordinator: LeaseCoordinator;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #backoff: BackoffPolicy;
+  readonly #running = new Map<string, ShardConsumer>();
+  readonly #handling = new Set<Promise<void>>();
+  readonly #failures = new Map<string, { count: number; retryAt: number }>();
+  readonly #timers = new AbortController();
+  #stopping = false;
+
+  constructor(options: ShardSchedulerOptions) {
+    this.#options = options;
+    this.#coordinator = options.coordinator;
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? noopLogger;
+    this.#backoff = options.restartBackoff ?? exponentialBackoff({ initialDelayMs: 1_000, maxDelayMs: 30_000, jitter: 'equal' });
+    options.coordinator.onChange((changes) => this.#onChanges(changes));
+    options.coordinator.onRound((state) => this.#onRound(state));
+  }
+
+  /** Shards being consumed right now. */
+  runningShards(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  /** Graceful shutdown; see the class comment. Resolves once every lease is released or lost. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#timers.abort();
+    await this.#coordinator.stopTaking();
+    const idle = [...this.#coordinator.state.held.keys()].filter((key) => !this.#running.has(key));
+    await Promise.all(idle.map((key) => this.#release(key, 'shutdown')));
+    const running = [...this.#running.values()];
+    for (const consumer of running) consumer.requestShutdown();
+    const allHandled = Promise.all(running.map((c) => c.finished)).then(() => this.#settled());
+    const timedOut = await this.#raceTimeout(allHandled, this.#options.gracefulShutdownTimeoutMillis);
+    if (timedOut) {
+      for (const consumer of this.#running.values()) {
+        this.#logger.warn('shard consumer did not finish within the graceful shutdown timeout; releasing its lease', { shardId: consumer.shardId });
+        await this.#release(consumer.shardId, 'shutdown');
+        consumer.leaseLost();
+      }
+      await this.#settled();
+    }
+  }
+
+  #onChanges(changes: readonly LeaseChange[]): void {
+    for (const change of changes) {
+      if (change.kind === 'taken') {
+        this.#options.emit('leaseTaken', { shardId: change.leaseKey, from: change.from });
+        this.#evaluate(change.leaseKey);
+      } else if (change.kind === 'lost') {
+        this.#options.emit('leaseLost', { shardId: change.leaseKey, to: change.to });
+        this.#failures.delete(change.leaseKey);
+        this.#running.get(change.leaseKey)?.leaseLost();
+      } else {
+        this.#options.emit('leaseReleased', { shardId: change.leaseKey, reason: change.kind === 'finished' ? 'shardEnded' : 'shutdown' });
+      }
+    }
+  }
+
+  async #onRound(state: CoordinatorState): Promise<void> {
+    for (const key of state.held.keys()) this.#evaluate(key);
+  }
+
+  /** Starts the lease's consumer if it is held, not running, not finished, its parents are done and no restart backoff is pending. */
+  #evaluate(key: string): void {
+    if (this.#stopping || this.#running.has(key)) return;
+    const held = this.#coordinator.heldLease(key);
+    if (held === undefined) return;
+    if (isFinished(held.lease)) {
+      this.#track(this.#release(key, 'shardEnded'));
+      return;
+    }
+    const table = this.#coordinator.state.table;
+    if (!parentsDone(held.lease, (k) => table.get(k)?.lease)) return;
+    const failure = this.#failures.get(key);
+    if (failure !== undefined && failure.retryAt > this.#clock.now()) return;
+    this.#start(held.lease);
+  }
+
+  #start(lease: Lease): void {
+    const shardId = lease.leaseKey;
+    let consumer: ShardConsumer;
+    try {
+      consumer = this.#options.startConsumer({ lease, handle: this.#options.handleFor(shardId) });
+    } catch (error) {
+      this.#failed(shardId, error);
+      return;
+    }
+    this.#running.set(shardId, consumer);
+    this.#options.emit('shardStarted', { shardId, startingPosition: lease.checkpoint });
+    this.#track(consumer.finished.then((outcome) => this.#onFinished(consumer, outcome)));
+  }
+
+  async #onFinished(consumer: ShardConsumer, outcome: ShardConsumerOutcome): Promise<void> {
+    const shardId = consumer.shardId;
+    if (this.#running.get(shardId) === consumer) this.#running.delete(shardId);
+    this.#options.emit('shardFinished', { shardId, outcome });
+    switch (outcome.kind) {
+      case 'shardEnded':
+        this.#failures.delete(shardId);
+        await this.#release(shardId, 'shardEnded');
+        this.#coordinator.wake();
+        break;
+      case 'shutdown':
+        await this.#release(shardId, 'shutdown');
+        break;
+      case 'leaseLost':
+        this.#coordinator.forget(shardId);
+        break;
+      case 'failed':
+        this.#failed(shardId, outcome.error);
+        if (this.#stopping) await this.#release(shardId, 'shutdown');
+        break;
+    }
+    // Children of a shard that just ended may be held here, waiting for it.
+    for (const key of this.#coordinator.state.held.keys()) this.#evaluate(key);
+  }
+
+  #failed(shardId: string, error: unknown): void {
+    const count = (this.#failures.get(shardId)?.count ?? 0) + 1;
+    const delay = this.#backoff.delayMs(count);
+    this.#failures.set(shardId, { count, retryAt: this.#clock.now() + delay });
+    this.#options.emit('error', { error, source: 'shardConsumer', shardId });
+    this.#logger.warn('shard consumer failed; it restarts after a backoff', { shardId, attempt: count, delayMs: Math.round(delay) });
+    if (!this.#stopping) void this.#clock.sleep(delay, this.#timers.signal).then(() => this.#evaluate(shardId), () => undefined);
+  }
+
+  async #release(shardId: string, reason: 'shutdown' | 'shardEnded'): Promise<void> {
+    try {
+      await this.#coordinator.release(shardId);
+    } catch (error) {
+      // The lease stays ours in the table until it expires; another worker takes it then.
+      this.#options.emit('error', { error, source: 'release', shardId });
+      this.#logger.warn('releasing a lease failed; it will expire instead', { shardId, reason, error: String(error) });
+      this.#coordinator.forget(shardId);
+    }
+  }
+
+  #track(work: Promise<void>): void {
+    const tracked = work.catch((error: unknown) => this.#options.emit('error', { error, source: 'shardConsumer' }));
+    this.#handling.add(tracked);
+    void tracked.finally(() => this.#handling.delete(tracked));
+  }
+
+  /** Waits until no outcome handler is in flight. */
+  async #settled(): Promise<void> {
+    while (this.#handling.size > 0) await Promise.all([...this.#handling]);
+  }
+
+  async #raceTimeout(work: Promise<void>, ms: number): Promise<boolean> {
+    const timer = new AbortController();
+    const timeout = this.#clock.sleep(ms, timer.signal).then(
+      () => true,
+      () => false,
+    );
+    const timedOut = await Promise.race([work.then(() => false), timeout]);
+    timer.abort();
+    return timedOut;
+  }
+}
