@@ -15,6 +15,7 @@ const SUITES: Readonly<Record<string, string>> = {
   producer: 'suites/producer.js',
   'consumer-processing': 'suites/consumer-processing.js',
   'consumer-leases': 'suites/consumer-leases.js',
+  'consumer-fanout': 'suites/consumer-fanout.js',
 };
 
 const distDir = dirname(fileURLToPath(import.meta.url));

@@ -7,6 +7,7 @@ import type { StreamRef } from './retrieval/kinesis-port.js';
 import type { Retrieval } from './retrieval/retrieval.js';
 import { isInitialPosition, type InitialPosition } from './shards/initial-position.js';
 import { SHARD_CONSUMER_OPTION_SPECS } from './processing/shard-consumer-options.js';
+import { FAN_OUT_OPTION_SPECS } from './retrieval/fanout-options.js';
 import { POLLING_OPTION_SPECS } from './retrieval/polling-options.js';
 
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
@@ -58,6 +59,7 @@ export const CONSUMER_OPTION_SPECS = {
     { javaName: 'gracefulLeaseHandoffTimeoutMillis' },
   ),
   ...POLLING_OPTION_SPECS,
+  ...FAN_OUT_OPTION_SPECS,
   ...SHARD_CONSUMER_OPTION_SPECS,
 } as const;
 
@@ -94,8 +96,12 @@ export type KinesisConsumerOptions = StreamSelector &
     /** Default: a client from the environment's region and credentials, with maxAttempts 1 (retries are ours). */
     readonly kinesisClient?: KinesisClient;
     readonly dynamoDBClient?: DynamoDBClient;
-    /** How records reach shard consumers; default polling (GetRecords) with this consumer's polling options. */
-    readonly retrieval?: Retrieval;
+    /**
+     * How records reach shard consumers: `'polling'` (GetRecords, the default), `'fanout'`
+     * (enhanced fan-out: a registered stream consumer and SubscribeToShard per shard), or a
+     * Retrieval of your own.
+     */
+    readonly retrieval?: 'polling' | 'fanout' | Retrieval;
     /** Which leases to take and steal; default EvenShareAssignment. */
     readonly assignmentPolicy?: LeaseAssignmentPolicy;
     readonly clock?: Clock;
@@ -154,6 +160,10 @@ function structuralProblems(options: KinesisConsumerOptions): string[] {
   const problems: string[] = [];
   const { streamName, streamARN } = options as { streamName?: unknown; streamARN?: unknown };
   if ((streamName === undefined) === (streamARN === undefined)) problems.push('exactly one of streamName and streamARN is required');
+  const { retrieval } = options as { retrieval?: unknown };
+  if (retrieval !== undefined && retrieval !== 'polling' && retrieval !== 'fanout' && (typeof retrieval !== 'object' || retrieval === null)) {
+    problems.push("retrieval must be 'polling', 'fanout' or a Retrieval");
+  }
   if (streamName !== undefined && (typeof streamName !== 'string' || streamName === '')) problems.push('streamName must be a non-empty string');
   if (streamARN !== undefined && (typeof streamARN !== 'string' || !/^arn:[^:]+:kinesis:[^:]*:\d*:stream\/.+/.test(streamARN))) {
     problems.push('streamARN must be a Kinesis stream ARN (arn:aws:kinesis:<region>:<account>:stream/<name>)');

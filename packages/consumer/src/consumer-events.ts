@@ -3,7 +3,7 @@ import type { ShardConsumerOutcome } from './processing/contracts.js';
 import type { ShardConsumerEvent } from './processing/events.js';
 
 /** Where a background failure happened (none of them stops the consumer; the work is retried). */
-export type ConsumerErrorSource = 'takingRound' | 'renewal' | 'shardSync' | 'cleanup' | 'release' | 'shardConsumer' | 'listener';
+export type ConsumerErrorSource = 'takingRound' | 'renewal' | 'shardSync' | 'cleanup' | 'release' | 'shardConsumer' | 'listener' | 'fanOut';
 
 /** The typed events of a KinesisConsumer: event name -> payload. */
 export interface ConsumerEvents {

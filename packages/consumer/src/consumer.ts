@@ -13,7 +13,9 @@ import { LEASE_METRICS } from './leases/metric-names.js';
 import type { Lease } from './leases/lease.js';
 import type { LeaseHandle, ShardConsumer } from './processing/contracts.js';
 import { startShardConsumer } from './processing/shard-consumer.js';
-import { kinesisReadPort, type KinesisReadPort } from './retrieval/kinesis-port.js';
+import { kinesisReadPort, type KinesisReadPort, type StreamRef } from './retrieval/kinesis-port.js';
+import { kinesisFanOutPort } from './retrieval/fanout-port.js';
+import { FanOutSession } from './retrieval/fanout-session.js';
 import { pollingRetrieval } from './retrieval/polling.js';
 import type { Retrieval } from './retrieval/retrieval.js';
 import { leaseHandleFor } from './shards/lease-handle.js';
@@ -65,6 +67,8 @@ export class KinesisConsumer {
   readonly #port: KinesisReadPort;
   readonly #store: DynamoDBLeaseStore;
   readonly #retrieval: Retrieval;
+  /** Set when retrieval is 'fanout': registers the stream consumer at start(), may deregister at stop(). */
+  readonly #fanOut: FanOutSession | undefined;
   readonly #streamName: string;
   #state: ConsumerState = 'idle';
   #running: Running | undefined;
@@ -87,9 +91,34 @@ export class KinesisConsumer {
     this.#dynamo = options.dynamoDBClient ?? new DynamoDBClient({ maxAttempts: 1 });
     this.#port = kinesisReadPort(this.#kinesis, streamRef);
     this.#store = new DynamoDBLeaseStore({ client: this.#dynamo, tableName: this.tableName, clock: this.#clock, metrics: this.#metrics, logger: this.#logger });
-    this.#retrieval = options.retrieval ?? pollingRetrieval(this.#port, { ...pollingSettingsOf(this.settings), clock: this.#clock });
+    this.#fanOut = options.retrieval === 'fanout' ? this.#fanOutSession(streamRef) : undefined;
+    this.#retrieval = this.#fanOut?.retrieval ?? this.#chosenRetrieval();
     this.#events.on('leasesCreated', ({ shardIds }) => this.#metrics.count(LEASE_METRICS.leasesCreated, shardIds.length));
     this.#events.on('leasesCleanedUp', ({ shardIds }) => this.#metrics.count(LEASE_METRICS.leasesCleanedUp, shardIds.length));
+  }
+
+  #chosenRetrieval(): Retrieval {
+    const { retrieval } = this.#options;
+    if (typeof retrieval === 'object') return retrieval;
+    return pollingRetrieval(this.#port, { ...pollingSettingsOf(this.settings), clock: this.#clock });
+  }
+
+  #fanOutSession(stream: StreamRef): FanOutSession {
+    const s = this.settings;
+    return new FanOutSession(kinesisFanOutPort(this.#kinesis), {
+      stream,
+      applicationName: this.applicationName,
+      ...(s.streamConsumerName === undefined ? {} : { streamConsumerName: s.streamConsumerName }),
+      registerStreamConsumerTimeoutMillis: s.registerStreamConsumerTimeoutMillis,
+      deregisterStreamConsumerOnShutdown: s.deregisterStreamConsumerOnShutdown,
+      subscriptionStallTimeoutMillis: s.subscriptionStallTimeoutMillis,
+      maxSubscriptionMillis: s.maxSubscriptionMillis,
+      minTimeBetweenSubscribesMillis: s.minTimeBetweenSubscribesMillis,
+      maxPrefetchBatches: s.maxPrefetchBatches,
+      maxPrefetchBytes: s.maxPrefetchBytes,
+      clock: this.#clock,
+      logger: this.#logger,
+    });
   }
 
   get state(): ConsumerState {
@@ -163,6 +192,7 @@ export class KinesisConsumer {
   }
 
   async #startUp(signal: AbortSignal): Promise<void> {
+    await this.#fanOut?.start(signal);
     await this.#store.ensureTable(signal);
     const leases = await this.#store.listLeases(signal);
     const { created } = await syncShards({
@@ -238,6 +268,7 @@ export class KinesisConsumer {
       await running.coordinator.halt();
     }
     if (!destroyClients) return;
+    await this.#fanOut?.stop().catch((error: unknown) => this.#events.emit('error', { error, source: 'fanOut' }));
     if (this.#options.kinesisClient === undefined) this.#kinesis.destroy();
     if (this.#options.dynamoDBClient === undefined) this.#dynamo.destroy();
   }

@@ -33,6 +33,12 @@ export type { Lease } from './leases/lease.js';
 export { LEASE_ATTRIBUTES } from './leases/lease-item.js';
 export type { CreateResult, DeleteResult, LeaseStore, RequestCounts, WriteResult } from './leases/lease-store.js';
 export { pollingRetrieval } from './retrieval/polling.js';
+export { fanOutRetrieval } from './retrieval/fanout.js';
+export { kinesisFanOutPort, type FanOutPort, type StreamConsumerDescription, type SubscriptionEvent } from './retrieval/fanout-port.js';
+export { deregisterStreamConsumer, ensureStreamConsumer, type RegisteredStreamConsumer } from './retrieval/stream-consumer.js';
+export { FanOutSession } from './retrieval/fanout-session.js';
+export { FAN_OUT_OPTION_SPECS, type FanOutRetrievalOptions } from './retrieval/fanout-options.js';
+export { StreamConsumerLimitError, StreamConsumerNotActiveError, SubscriptionStalledError } from './retrieval/fanout-errors.js';
 export type { OpenShardInput, RecordBatch, Retrieval, ShardEnd, ShardRecordSource } from './retrieval/retrieval.js';
 export { kinesisReadPort, type KinesisReadPort, type StreamRef } from './retrieval/kinesis-port.js';
 
@@ -40,3 +46,4 @@ export { kinesisReadPort, type KinesisReadPort, type StreamRef } from './retriev
 export { LEASE_METRICS } from './leases/metric-names.js';
 export { PROCESSING_METRICS } from './processing/metric-names.js';
 export { RETRIEVAL_METRICS } from './retrieval/metric-names.js';
+export { FAN_OUT_METRICS } from './retrieval/fanout-metric-names.js';

@@ -1,3 +1,5 @@
+import { KinesisKitError } from '@kinesis-kit/aggregation';
+
 /**
  * How an AWS error (by its name / code) should be treated. The one table every retry loop in
  * kinesis-kit consults; a name not listed is judged by its HTTP status (5xx: retriable).
@@ -77,8 +79,14 @@ export function classifyCode(code: string, httpStatus?: number): ErrorClass {
   return 'fatal';
 }
 
-/** Classifies anything thrown by an SDK call, a socket, or a timeout. */
+/**
+ * Classifies anything thrown by an SDK call, a socket, or a timeout. kinesis-kit's own errors
+ * (KinesisKitError) are classified by their `retriable` flag.
+ */
 export function classifyError(error: unknown): ClassifiedError {
+  if (error instanceof KinesisKitError) {
+    return { errorClass: error.retriable ? 'retriable' : 'fatal', code: error.code, message: error.message };
+  }
   const candidate = (error ?? {}) as {
     name?: unknown;
     code?: unknown;

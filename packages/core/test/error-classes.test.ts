@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyCode, classifyError, type ErrorClass } from '../src/index.js';
+import { KinesisKitError, classifyCode, classifyError, type ErrorClass } from '../src/index.js';
 
 describe('classifyCode', () => {
   it.each<[string, number | undefined, ErrorClass]>([
@@ -44,6 +44,15 @@ describe('classifyError', () => {
   it('treats an unknown 5xx as retriable and an SDK throttling hint as throttled', () => {
     expect(classifyError(Object.assign(new Error('x'), { name: 'Weird', $metadata: { httpStatusCode: 502 } })).errorClass).toBe('retriable');
     expect(classifyError(Object.assign(new Error('x'), { name: 'Weird', $retryable: { throttling: true } })).errorClass).toBe('throttled');
+  });
+
+  it("classifies kinesis-kit's own errors by their retriable flag", () => {
+    expect(classifyError(new KinesisKitError('SUBSCRIPTION_STALLED', 'quiet', { retriable: true }))).toEqual({
+      errorClass: 'retriable',
+      code: 'SUBSCRIPTION_STALLED',
+      message: 'quiet',
+    });
+    expect(classifyError(new KinesisKitError('STREAM_CONSUMER_LIMIT', 'full')).errorClass).toBe('fatal');
   });
 
   it('treats a bare Error with no name, code or status as retriable (network-like)', () => {

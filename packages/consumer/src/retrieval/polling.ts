@@ -199,6 +199,8 @@ class PollingShardSource implements ShardRecordSource {
   }
 
   #onFailedAttempt(attempt: Attempt, errorClass: ErrorClass): void {
+    // close() aborted the call in flight: a shutdown, not a failed read.
+    if (this.#abort.signal.aborted) return;
     const name = errorClass === 'throttled' ? RETRIEVAL_METRICS.throttled : RETRIEVAL_METRICS.failures;
     this.shard.metrics.count(name, 1, { ...this.#dimensions, operation: this.#operation });
     const fields = { shardId: this.shard.shardId, operation: this.#operation, errorCode: attempt.errorCode, errorClass };

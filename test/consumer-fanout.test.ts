@@ -1,0 +1,82 @@
+import { ListStreamConsumersCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisConsumer } from '@kinesis-kit/consumer';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createStream, dynamoClient, kinesisClient, testAccountId, uniqueName, waitFor, type TestStream } from './harness/index.js';
+import { deliveries, FAST_CONSUMER, putTexts, reportingProcessor, type Report } from './workers/fixtures.js';
+
+describe("KinesisConsumer with retrieval: 'fanout' (kinesis-local over HTTP/1.1 + dynalite)", () => {
+  const accountId = testAccountId();
+  let kinesis: KinesisClient;
+  let dynamo: DynamoDBClient;
+  let stream: TestStream;
+  const consumers: KinesisConsumer[] = [];
+
+  beforeAll(() => {
+    kinesis = kinesisClient({ accountId });
+    dynamo = dynamoClient({ accountId });
+  });
+
+  afterEach(async () => {
+    await Promise.all(consumers.splice(0).map((c) => c.stop()));
+    await stream?.delete();
+  });
+
+  afterAll(() => {
+    kinesis.destroy();
+    dynamo.destroy();
+  });
+
+  const consumerNames = async () =>
+    ((await kinesis.send(new ListStreamConsumersCommand({ StreamARN: stream.streamARN }))).Consumers ?? [])
+      .filter((c) => c.ConsumerStatus !== 'DELETING')
+      .map((c) => c.ConsumerName);
+
+  it('registers the stream consumer, delivers every record in order per key, and deregisters on stop when asked', async () => {
+    stream = await createStream(kinesis, 2, 'fanout-e2e');
+    const applicationName = uniqueName('app');
+    const reports: Report[] = [];
+    const consumer = new KinesisConsumer({
+      streamName: stream.streamName,
+      applicationName,
+      workerId: 'fan-out-worker',
+      kinesisClient: kinesis,
+      dynamoDBClient: dynamo,
+      initialPosition: 'TRIM_HORIZON',
+      processor: reportingProcessor('fan-out-worker', (r) => reports.push(r)),
+      ...FAST_CONSUMER,
+      retrieval: 'fanout',
+      deregisterStreamConsumerOnShutdown: true,
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    expect(await consumerNames()).toEqual([applicationName]);
+
+    const keys = ['k1', 'k2', 'k3', 'k4'];
+    const texts = Array.from({ length: 200 }, (_, i) => `fan-${keys[i % keys.length]}-${i}`);
+    await putTexts(kinesis, stream.streamName, texts, keys);
+    await waitFor(() => new Set(deliveries(reports).map((r) => r.data)).size === texts.length, { description: 'every record delivered', timeoutMs: 30_000 });
+
+    const seen = deliveries(reports).map((r) => r.data);
+    for (const key of keys) {
+      const perKey = seen.filter((t) => t.startsWith(`fan-${key}-`));
+      const expected = texts.filter((t) => t.startsWith(`fan-${key}-`));
+      expect([...new Set(perKey)]).toEqual(expected);
+    }
+    await consumer.stop();
+    await waitFor(async () => (await consumerNames()).length === 0, { description: 'stream consumer deregistered' });
+  });
+
+  it("rejects an unknown retrieval at construction", () => {
+    expect(
+      () =>
+        new KinesisConsumer({
+          streamName: 's',
+          applicationName: 'a',
+          initialPosition: 'LATEST',
+          processor: reportingProcessor('x', () => undefined),
+          retrieval: 'push' as never,
+        }),
+    ).toThrow(/retrieval must be 'polling', 'fanout' or a Retrieval/);
+  });
+});
