@@ -5,6 +5,7 @@ import type { LeaseAssignmentPolicy } from './leases/assignment.js';
 import type { ShardRecordProcessorFactory } from './processor.js';
 import type { StreamRef } from './retrieval/kinesis-port.js';
 import type { Retrieval } from './retrieval/retrieval.js';
+import type { StreamSpec } from './streams/consumed-stream.js';
 import { isInitialPosition, type InitialPosition } from './shards/initial-position.js';
 import { SHARD_CONSUMER_OPTION_SPECS } from './processing/shard-consumer-options.js';
 import { FAN_OUT_OPTION_SPECS } from './retrieval/fanout-options.js';
@@ -79,7 +80,14 @@ export function resolveConsumerSettings(input: Readonly<Record<string, unknown>>
   return resolveOptions('KinesisConsumer', CONSUMER_OPTION_SPECS, input, { otherKeys, crossChecks: [renewalFitsFailover] });
 }
 
-export type StreamSelector = { readonly streamName: string; readonly streamARN?: never } | { readonly streamARN: string; readonly streamName?: never };
+/**
+ * Which stream(s) to consume: one stream by name or ARN, or several (`streams`: multi-stream
+ * mode, KCL multi-stream lease keys; streams may be added and removed while running).
+ */
+export type StreamSelector =
+  | { readonly streamName: string; readonly streamARN?: never; readonly streams?: never }
+  | { readonly streamARN: string; readonly streamName?: never; readonly streams?: never }
+  | { readonly streams: readonly StreamSpec[]; readonly streamName?: never; readonly streamARN?: never };
 
 export type KinesisConsumerOptions = StreamSelector &
   ConsumerTunables & {
@@ -87,7 +95,7 @@ export type KinesisConsumerOptions = StreamSelector &
     readonly applicationName: string;
     /** Creates the processor of each shard this worker consumes. */
     readonly processor: ShardRecordProcessorFactory;
-    /** Where shards without a checkpoint start. */
+    /** Where shards without a checkpoint start (in multi-stream mode: of every stream without its own initialPosition). */
     readonly initialPosition: InitialPosition;
     /** Unique per running worker; default `<hostname>:<random UUID>`. */
     readonly workerId?: string;
@@ -112,6 +120,7 @@ export type KinesisConsumerOptions = StreamSelector &
 export const STRUCTURAL_KEYS = [
   'streamName',
   'streamARN',
+  'streams',
   'applicationName',
   'processor',
   'initialPosition',
@@ -126,11 +135,19 @@ export const STRUCTURAL_KEYS = [
   'logger',
 ] as const;
 
+/** One stream (`streamName` from the ARN when given one, for ShardInfo), or several. */
+export type ResolvedStreams =
+  | { readonly kind: 'single'; readonly streamRef: StreamRef; readonly streamName: string }
+  | { readonly kind: 'multi'; readonly streams: readonly StreamSpec[] };
+
 export interface ResolvedConsumerOptions {
   readonly settings: ConsumerSettings;
-  readonly streamRef: StreamRef;
-  /** The stream's name (from the ARN when given one), for ShardInfo. */
-  readonly streamName: string;
+  readonly streams: ResolvedStreams;
+}
+
+/** The stream name in a Kinesis stream ARN. */
+export function streamNameOfARN(streamARN: string): string {
+  return streamARN.slice(streamARN.indexOf(':stream/') + ':stream/'.length);
 }
 
 /** Validates every option of a KinesisConsumer, structural and tunable; all problems in one ConfigurationError. */
@@ -144,9 +161,10 @@ export function resolveConsumerOptions(options: KinesisConsumerOptions): Resolve
     problems.push(error.message.replace(/^invalid KinesisConsumer options: /, ''));
   }
   if (settings === undefined || problems.length > 0) throw new ConfigurationError(`invalid KinesisConsumer options: ${problems.join('; ')}`);
-  const { streamARN, streamName } = options as { streamName?: string; streamARN?: string };
-  if (streamARN !== undefined) return { settings, streamRef: { streamARN }, streamName: streamARN.slice(streamARN.indexOf(':stream/') + ':stream/'.length) };
-  return { settings, streamRef: { streamName: streamName! }, streamName: streamName! };
+  const { streamARN, streamName, streams } = options as { streamName?: string; streamARN?: string; streams?: readonly StreamSpec[] };
+  if (streams !== undefined) return { settings, streams: { kind: 'multi', streams } };
+  if (streamARN !== undefined) return { settings, streams: { kind: 'single', streamRef: { streamARN }, streamName: streamNameOfARN(streamARN) } };
+  return { settings, streams: { kind: 'single', streamRef: { streamName: streamName! }, streamName: streamName! } };
 }
 
 function tunablesOf(options: KinesisConsumerOptions): Record<string, unknown> {
@@ -157,17 +175,19 @@ function tunablesOf(options: KinesisConsumerOptions): Record<string, unknown> {
 
 /** What is wrong with the options that are not tunables (required, shape). */
 function structuralProblems(options: KinesisConsumerOptions): string[] {
+  const { streamName, streamARN, streams, retrieval } = options as { streamName?: unknown; streamARN?: unknown; streams?: unknown; retrieval?: unknown };
+  const selectors = [streamName, streamARN, streams].filter((v) => v !== undefined).length;
   const problems: string[] = [];
-  const { streamName, streamARN } = options as { streamName?: unknown; streamARN?: unknown };
-  if ((streamName === undefined) === (streamARN === undefined)) problems.push('exactly one of streamName and streamARN is required');
-  const { retrieval } = options as { retrieval?: unknown };
+  if (streams === undefined && selectors !== 1) problems.push('exactly one of streamName and streamARN is required');
+  if (streams !== undefined && selectors !== 1) problems.push('streams (multi-stream) excludes streamName and streamARN: give either one stream or a list');
   if (retrieval !== undefined && retrieval !== 'polling' && retrieval !== 'fanout' && (typeof retrieval !== 'object' || retrieval === null)) {
     problems.push("retrieval must be 'polling', 'fanout' or a Retrieval");
   }
-  if (streamName !== undefined && (typeof streamName !== 'string' || streamName === '')) problems.push('streamName must be a non-empty string');
-  if (streamARN !== undefined && (typeof streamARN !== 'string' || !/^arn:[^:]+:kinesis:[^:]*:\d*:stream\/.+/.test(streamARN))) {
-    problems.push('streamARN must be a Kinesis stream ARN (arn:aws:kinesis:<region>:<account>:stream/<name>)');
+  if (streams !== undefined && retrieval !== undefined && retrieval !== 'polling') {
+    problems.push("with streams, retrieval must be 'polling' (fan-out and custom retrievals read a single stream)");
   }
+  problems.push(...streamRefProblems(streamName, streamARN, ''));
+  if (streams !== undefined) problems.push(...streamsProblems(streams));
   if (typeof options.applicationName !== 'string' || options.applicationName === '') problems.push('applicationName must be a non-empty string');
   if (typeof options.processor !== 'function') problems.push('processor must be a function creating a ShardRecordProcessor per shard');
   if (!isInitialPosition(options.initialPosition)) problems.push("initialPosition must be 'TRIM_HORIZON', 'LATEST' or { timestamp: Date }");
@@ -175,5 +195,38 @@ function structuralProblems(options: KinesisConsumerOptions): string[] {
   if (options.tableName !== undefined && (typeof options.tableName !== 'string' || !/^[a-zA-Z0-9_.-]{3,255}$/.test(options.tableName))) {
     problems.push('tableName must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)');
   }
+  return problems;
+}
+
+function streamRefProblems(streamName: unknown, streamARN: unknown, where: string): string[] {
+  const problems: string[] = [];
+  if (streamName !== undefined && (typeof streamName !== 'string' || streamName === '')) problems.push(`${where}streamName must be a non-empty string`);
+  if (streamARN !== undefined && (typeof streamARN !== 'string' || !/^arn:[^:]+:kinesis:[^:]*:\d*:stream\/.+/.test(streamARN))) {
+    problems.push(`${where}streamARN must be a Kinesis stream ARN (arn:aws:kinesis:<region>:<account>:stream/<name>)`);
+  }
+  return problems;
+}
+
+/** What is wrong with one stream of a multi-stream consumer (given in `streams` or to addStream()); empty when nothing. */
+export function streamSpecProblems(spec: unknown, where = ''): string[] {
+  if (typeof spec !== 'object' || spec === null) return [`${where}must be { streamName | streamARN, initialPosition? }`];
+  const { streamName, streamARN, initialPosition } = spec as { streamName?: unknown; streamARN?: unknown; initialPosition?: unknown };
+  const problems = streamRefProblems(streamName, streamARN, where);
+  if ((streamName === undefined) === (streamARN === undefined)) problems.push(`${where}exactly one of streamName and streamARN is required`);
+  if (initialPosition !== undefined && !isInitialPosition(initialPosition)) {
+    problems.push(`${where}initialPosition must be 'TRIM_HORIZON', 'LATEST' or { timestamp: Date }`);
+  }
+  return problems;
+}
+
+function streamsProblems(streams: unknown): string[] {
+  if (!Array.isArray(streams)) return ['streams must be an array of { streamName | streamARN, initialPosition? }'];
+  const problems = streams.flatMap((spec: unknown, i) => streamSpecProblems(spec, `streams[${i}].`));
+  const names = streams.map((spec: { streamName?: unknown; streamARN?: unknown } | null) => {
+    const { streamName, streamARN } = spec ?? {};
+    return typeof streamARN === 'string' ? streamNameOfARN(streamARN) : streamName;
+  });
+  const duplicates = [...new Set(names.filter((name, i) => names.indexOf(name) !== i))];
+  if (duplicates.length > 0) problems.push(`streams names a stream more than once: ${duplicates.join(', ')}`);
   return problems;
 }

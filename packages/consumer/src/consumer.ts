@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { AbortedError, noopLogger, noopMetrics, systemClock, type Clock, type Logger, type Metrics } from '@kinesis-kit/core';
-import { resolveConsumerOptions, type ConsumerSettings, type KinesisConsumerOptions } from './config.js';
+import { AbortedError, ConfigurationError, KinesisKitError, noopLogger, noopMetrics, systemClock, type Clock, type Logger, type Metrics } from '@kinesis-kit/core';
+import { resolveConsumerOptions, streamSpecProblems, type ConsumerSettings, type KinesisConsumerOptions } from './config.js';
 import { ConsumerEventEmitter, type ConsumerEventListener, type ConsumerEventName } from './consumer-events.js';
 import { DynamoDBLeaseStore } from './leases/dynamodb-lease-store.js';
 import { ConsumerStateError } from './leases/errors.js';
@@ -18,12 +18,16 @@ import { kinesisFanOutPort } from './retrieval/fanout-port.js';
 import { FanOutSession } from './retrieval/fanout-session.js';
 import { pollingRetrieval } from './retrieval/polling.js';
 import type { Retrieval } from './retrieval/retrieval.js';
-import { leaseHandleFor } from './shards/lease-handle.js';
+import { leaseHandleFor, type LeaseHandleDeps } from './shards/lease-handle.js';
 import { LeaderMaintenance } from './shards/maintenance.js';
 import { ShardScheduler, type ShardConsumerStarter } from './shards/shard-scheduler.js';
 import { syncShards } from './shards/shard-sync.js';
+import { consumedStream, keyedChildren, shardIdOf, type ConsumedStream, type StreamSpec } from './streams/consumed-stream.js';
+import { openStream, type OpenStreamDeps } from './streams/stream-opener.js';
+import { StreamRegistry } from './streams/stream-registry.js';
 
 export type { KinesisConsumerOptions, StreamSelector } from './config.js';
+export type { StreamSpec } from './streams/consumed-stream.js';
 
 export type ConsumerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -32,8 +36,10 @@ export interface ConsumerStats {
   readonly workerId: string;
   /** Leases held now, sorted. */
   readonly leasesHeld: readonly string[];
-  /** Shards with a running shard consumer, sorted. */
+  /** Shards with a running shard consumer, sorted (lease keys: multi-stream keys in multi-stream mode). */
   readonly shardsRunning: readonly string[];
+  /** Names of the streams consumed, sorted. */
+  readonly streams: readonly string[];
   /** DynamoDB requests made so far by operation (every attempt). */
   readonly dynamoDBRequests: RequestCounts;
 }
@@ -64,12 +70,13 @@ export class KinesisConsumer {
   readonly #logger: Logger;
   readonly #kinesis: KinesisClient;
   readonly #dynamo: DynamoDBClient;
-  readonly #port: KinesisReadPort;
   readonly #store: DynamoDBLeaseStore;
-  readonly #retrieval: Retrieval;
   /** Set when retrieval is 'fanout': registers the stream consumer at start(), may deregister at stop(). */
   readonly #fanOut: FanOutSession | undefined;
-  readonly #streamName: string;
+  /** The streams consumed: the one stream, or (multi-stream) those opened so far. */
+  readonly #streams = new StreamRegistry();
+  /** Multi-stream mode only: the streams to open at start(). */
+  readonly #initialStreams: readonly StreamSpec[] | undefined;
   #state: ConsumerState = 'idle';
   #running: Running | undefined;
   #startup: AbortController | undefined;
@@ -77,7 +84,7 @@ export class KinesisConsumer {
   #stopping: Promise<void> | undefined;
 
   constructor(options: KinesisConsumerOptions) {
-    const { settings, streamRef, streamName } = resolveConsumerOptions(options);
+    const { settings, streams } = resolveConsumerOptions(options);
     this.settings = settings;
     this.#options = options;
     this.applicationName = options.applicationName;
@@ -86,21 +93,25 @@ export class KinesisConsumer {
     this.#clock = options.clock ?? systemClock;
     this.#metrics = options.metrics ?? noopMetrics;
     this.#logger = options.logger ?? noopLogger;
-    this.#streamName = streamName;
     this.#kinesis = options.kinesisClient ?? new KinesisClient({ maxAttempts: 1 });
     this.#dynamo = options.dynamoDBClient ?? new DynamoDBClient({ maxAttempts: 1 });
-    this.#port = kinesisReadPort(this.#kinesis, streamRef);
     this.#store = new DynamoDBLeaseStore({ client: this.#dynamo, tableName: this.tableName, clock: this.#clock, metrics: this.#metrics, logger: this.#logger });
-    this.#fanOut = options.retrieval === 'fanout' ? this.#fanOutSession(streamRef) : undefined;
-    this.#retrieval = this.#fanOut?.retrieval ?? this.#chosenRetrieval();
+    this.#initialStreams = streams.kind === 'multi' ? streams.streams : undefined;
+    this.#fanOut = streams.kind === 'single' && options.retrieval === 'fanout' ? this.#fanOutSession(streams.streamRef) : undefined;
+    if (streams.kind === 'single') {
+      const port = kinesisReadPort(this.#kinesis, streams.streamRef);
+      const retrieval = this.#fanOut?.retrieval ?? this.#chosenRetrieval(port);
+      const { streamName, streamRef } = streams;
+      this.#streams.add(consumedStream({ streamName, streamARN: streamRef.streamARN, initialPosition: options.initialPosition, port, retrieval }));
+    }
     this.#events.on('leasesCreated', ({ shardIds }) => this.#metrics.count(LEASE_METRICS.leasesCreated, shardIds.length));
     this.#events.on('leasesCleanedUp', ({ shardIds }) => this.#metrics.count(LEASE_METRICS.leasesCleanedUp, shardIds.length));
   }
 
-  #chosenRetrieval(): Retrieval {
+  #chosenRetrieval(port: KinesisReadPort): Retrieval {
     const { retrieval } = this.#options;
     if (typeof retrieval === 'object') return retrieval;
-    return pollingRetrieval(this.#port, { ...pollingSettingsOf(this.settings), clock: this.#clock });
+    return pollingRetrieval(port, { ...pollingSettingsOf(this.settings), clock: this.#clock });
   }
 
   #fanOutSession(stream: StreamRef): FanOutSession {
@@ -136,6 +147,7 @@ export class KinesisConsumer {
       workerId: this.workerId,
       leasesHeld: [...(this.#running?.coordinator.state.held.keys() ?? [])].sort(),
       shardsRunning: (this.#running?.scheduler.runningShards() ?? []).sort(),
+      streams: this.#streams.all().map((s) => s.streamName),
       dynamoDBRequests: this.#store.requestCounts(),
     };
   }
@@ -194,24 +206,69 @@ export class KinesisConsumer {
   async #startUp(signal: AbortSignal): Promise<void> {
     await this.#fanOut?.start(signal);
     await this.#store.ensureTable(signal);
-    const leases = await this.#store.listLeases(signal);
-    const { created } = await syncShards({
-      port: this.#port,
-      store: this.#store,
-      leaseKeys: new Set(leases.map((l) => l.leaseKey)),
-      initialPosition: this.#options.initialPosition,
-      clock: this.#clock,
-      signal,
-    });
-    if (created.length > 0) this.#events.emit('leasesCreated', { shardIds: created.map((l) => l.leaseKey), by: 'shardSync' });
+    for (const spec of this.#initialStreams ?? []) this.#streams.add(await openStream(spec, this.#openDeps(), signal));
+    const leaseKeys = new Set((await this.#store.listLeases(signal)).map((l) => l.leaseKey));
+    for (const stream of this.#streams.all()) await this.#syncStream(stream, leaseKeys, signal);
     signal.throwIfAborted();
     this.#running = this.#wire(this.#clock.now());
     this.#running.coordinator.start();
   }
 
+  /** Creates the leases a stream's shards need (see syncShards). */
+  async #syncStream(stream: ConsumedStream, leaseKeys: ReadonlySet<string>, signal?: AbortSignal): Promise<void> {
+    const { leasePort: port, initialPosition } = stream;
+    const { created } = await syncShards({ port, store: this.#store, leaseKeys, initialPosition, clock: this.#clock, ...(signal ? { signal } : {}) });
+    if (created.length > 0) this.#events.emit('leasesCreated', { shardIds: created.map((l) => l.leaseKey), by: 'shardSync' });
+  }
+
+  #openDeps(): OpenStreamDeps {
+    return { client: this.#kinesis, retrievalFor: (port) => this.#chosenRetrieval(port), initialPosition: this.#options.initialPosition, clock: this.#clock };
+  }
+
+  /**
+   * Multi-stream: starts consuming another stream (DescribeStreamSummary, then shard sync of its
+   * leases; the next taking round shares them out). Resolves once its leases exist. Every worker
+   * of the application should be given the same streams: a worker takes only the leases of
+   * streams it consumes.
+   */
+  async addStream(stream: StreamSpec): Promise<'added' | 'alreadyConsumed'> {
+    const running = this.#requireMultiStreamRunning('addStream');
+    const problems = streamSpecProblems(stream);
+    if (problems.length > 0) throw new ConfigurationError(`invalid stream for addStream(): ${problems.join('; ')}`);
+    const opened = await openStream(stream, this.#openDeps());
+    if (this.#streams.add(opened) === 'alreadyConsumed') return 'alreadyConsumed';
+    await this.#syncStream(opened, new Set(running.coordinator.state.table.keys()));
+    running.coordinator.wake();
+    return 'added';
+  }
+
+  /**
+   * Multi-stream: stops consuming a stream (by name or ARN). Its shard consumers shut down
+   * gracefully (shutdownRequested; the processor may checkpoint) and its leases are released,
+   * not deleted: its checkpoints stay in the table. Resolves once they are released.
+   */
+  async removeStream(streamNameOrARN: string): Promise<'removed' | 'notConsumed'> {
+    const running = this.#requireMultiStreamRunning('removeStream');
+    const stream = this.#streams.find(streamNameOrARN);
+    if (stream === undefined) return 'notConsumed';
+    this.#streams.retire(stream);
+    await running.scheduler.retire();
+    this.#streams.forget(stream);
+    return 'removed';
+  }
+
+  #requireMultiStreamRunning(method: string): Running {
+    if (this.#initialStreams === undefined) throw new ConsumerStateError('NOT_MULTI_STREAM', `${method}() needs a multi-stream consumer (created with streams)`);
+    if (this.#state !== 'running' || this.#running === undefined) throw new ConsumerStateError('NOT_RUNNING', `${method}() needs a running consumer (state ${this.#state})`);
+    return this.#running;
+  }
+
   #wire(syncedAt: number): Running {
     const emit = this.#events.emit;
+    // Multi-stream: only leases of streams this worker consumes are taken and started.
+    const accepts = this.#initialStreams === undefined ? {} : { accepts: (key: string) => this.#streams.forKey(key) !== undefined };
     const coordinator = new LeaseCoordinator({
+      ...accepts,
       ...this.settings,
       workerId: this.workerId,
       store: this.#store,
@@ -221,41 +278,58 @@ export class KinesisConsumer {
       onError: (error, source) => emit('error', { error, source }),
       ...(this.#options.assignmentPolicy ? { policy: this.#options.assignmentPolicy } : {}),
     });
-    const deps = { coordinator, store: this.#store, port: this.#port, clock: this.#clock, emit };
+    const deps = { coordinator, store: this.#store, clock: this.#clock, emit };
     const scheduler = new ShardScheduler({
+      ...accepts,
       coordinator,
       startConsumer: this.#starter(),
-      handleFor: (shardId) => leaseHandleFor(shardId, deps),
+      handleFor: (leaseKey) => leaseHandleFor(leaseKey, this.#handleDeps(leaseKey, deps)),
       gracefulShutdownTimeoutMillis: this.settings.gracefulShutdownTimeoutMillis,
       emit,
       clock: this.#clock,
       logger: this.#logger,
     });
-    new LeaderMaintenance({ ...deps, initialPosition: this.#options.initialPosition, ...this.settings }, syncedAt);
+    const syncTargets = () => this.#streams.all().map((s) => ({ port: s.leasePort, initialPosition: s.initialPosition }));
+    new LeaderMaintenance({ ...deps, syncTargets, ...this.settings }, syncedAt);
     return { coordinator, scheduler };
+  }
+
+  #handleDeps(leaseKey: string, deps: Omit<LeaseHandleDeps, 'port'>): LeaseHandleDeps {
+    const stream = this.#consumedStreamOf(leaseKey);
+    if (stream.keyPrefix === '') return { ...deps, port: stream.leasePort };
+    return { ...deps, port: stream.leasePort, keyChildren: (children) => keyedChildren(stream, children) };
+  }
+
+  #consumedStreamOf(leaseKey: string): ConsumedStream {
+    const stream = this.#streams.forKey(leaseKey);
+    if (stream === undefined) throw new KinesisKitError('STREAM_NOT_CONSUMED', `lease ${leaseKey} belongs to no stream this worker consumes`, { retriable: false });
+    return stream;
   }
 
   #starter(): ShardConsumerStarter {
     const initial = this.#options.initialPosition;
     const timestamp = typeof initial === 'object' ? initial.timestamp : undefined;
     return ({ lease, handle }: { lease: Lease; handle: LeaseHandle }): ShardConsumer => {
-      const shardId = lease.leaseKey;
-      return startShardConsumer({
-        shardId,
-        streamName: this.#streamName,
+      const stream = this.#consumedStreamOf(lease.leaseKey);
+      const { streamName, streamIdentifier } = stream;
+      const shardId = shardIdOf(stream, lease.leaseKey);
+      const info = streamIdentifier === undefined ? { shardId, streamName } : { shardId, streamName, streamIdentifier };
+      const consumer = startShardConsumer({
+        ...info,
         startingPosition: lease.checkpoint,
         ...(lease.pendingCheckpoint === undefined ? {} : { pendingCheckpoint: lease.pendingCheckpoint }),
         ...(timestamp === undefined ? {} : { timestamp }),
         ...(lease.hashKeyRange === undefined ? {} : { hashKeyRange: lease.hashKeyRange }),
-        processor: this.#options.processor({ shardId, streamName: this.#streamName }),
+        processor: this.#options.processor(info),
         leaseHandle: handle,
-        retrieval: this.#retrieval,
+        retrieval: stream.retrieval,
         processRecordsErrorPolicy: this.settings.processRecordsErrorPolicy,
         clock: this.#clock,
         metrics: this.#metrics,
         logger: this.#logger,
         onEvent: (event) => this.#events.emit('processing', event),
       });
+      return stream.keyPrefix === '' ? consumer : keyedConsumer(consumer, lease.leaseKey);
     };
   }
 
@@ -277,4 +351,9 @@ export class KinesisConsumer {
 function pollingSettingsOf(settings: ConsumerSettings) {
   const { maxRecords, idleTimeBetweenReadsMillis, minTimeBetweenReadsMillis, maxPrefetchBatches, maxPrefetchBytes } = settings;
   return { maxRecords, idleTimeBetweenReadsMillis, minTimeBetweenReadsMillis, maxPrefetchBatches, maxPrefetchBytes };
+}
+
+/** A shard consumer known to the scheduler by its multi-stream lease key rather than its bare shard id. */
+function keyedConsumer(consumer: ShardConsumer, leaseKey: string): ShardConsumer {
+  return { shardId: leaseKey, finished: consumer.finished, requestShutdown: () => consumer.requestShutdown(), leaseLost: () => consumer.leaseLost() };
 }

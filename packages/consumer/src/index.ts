@@ -1,5 +1,5 @@
 // The public API of @kinesis-kit/consumer.
-export { KinesisConsumer, type ConsumerState, type ConsumerStats, type KinesisConsumerOptions, type StreamSelector } from './consumer.js';
+export { KinesisConsumer, type ConsumerState, type ConsumerStats, type KinesisConsumerOptions, type StreamSelector, type StreamSpec } from './consumer.js';
 export { CONSUMER_OPTION_SPECS, type ConsumerSettings, type ConsumerTunables } from './config.js';
 export type { ConsumerErrorSource, ConsumerEventListener, ConsumerEventName, ConsumerEvents } from './consumer-events.js';
 export type { InitialPosition } from './shards/initial-position.js';
@@ -30,7 +30,8 @@ export { ConsumerStateError, InvalidLeaseItemError, LeaseTableNotActiveError, Le
 export { EvenShareAssignment, type AssignableLease, type AssignmentDecision, type AssignmentView, type LeaseAssignmentPolicy } from './leases/assignment.js';
 export { DynamoDBLeaseStore, type DynamoDBLeaseStoreOptions } from './leases/dynamodb-lease-store.js';
 export type { Lease } from './leases/lease.js';
-export { LEASE_ATTRIBUTES } from './leases/lease-item.js';
+export { LEASE_ATTRIBUTES, MULTI_STREAM_LEASE_ATTRIBUTES } from './leases/lease-item.js';
+export { multiStreamLeaseKey, parseMultiStreamLeaseKey, serializeStreamIdentifier, type StreamIdentifier } from './streams/stream-identifier.js';
 export type { CreateResult, DeleteResult, LeaseStore, RequestCounts, WriteResult } from './leases/lease-store.js';
 export { pollingRetrieval } from './retrieval/polling.js';
 export { fanOutRetrieval } from './retrieval/fanout.js';

@@ -22,6 +22,8 @@ export interface Checkpointer {
 export interface ShardInfo {
   readonly shardId: string;
   readonly streamName: string;
+  /** Multi-stream consumers only: the KCL stream identifier `<accountId>:<streamName>:<creationEpochSeconds>`. */
+  readonly streamIdentifier?: string;
 }
 
 export interface InitializeInput extends ShardInfo {

@@ -26,7 +26,7 @@ import {
 import { comparePositions, SHARD_END, type Position } from '../position.js';
 import { InvalidLeaseItemError } from './errors.js';
 import { checkpointed, released, renewed, takenBy, withChildShards, type Lease } from './lease.js';
-import { fromItem, LEASE_ATTRIBUTES as A, toItem, type LeaseItem } from './lease-item.js';
+import { fromItem, LEASE_ATTRIBUTES as A, storedShardIds, toItem, type LeaseItem } from './lease-item.js';
 import type { CreateResult, DeleteResult, LeaseStore, RequestCounts, WriteResult } from './lease-store.js';
 import { ensureLeaseTable, type LeaseTableApi } from './lease-table.js';
 import { LEASE_METRICS } from './metric-names.js';
@@ -209,7 +209,7 @@ export class DynamoDBLeaseStore implements LeaseStore {
       UpdateExpression: 'SET #leaseCounter = :next ADD #childShardIds :children',
       ConditionExpression: '#leaseCounter = :expected AND #leaseOwner = :owner',
       names: [A.leaseCounter, A.childShardIds, A.leaseOwner],
-      values: { ':next': num(lease.leaseCounter + 1), ':children': { SS: [...childShardIds] }, ':expected': num(lease.leaseCounter), ':owner': { S: owner } },
+      values: { ':next': num(lease.leaseCounter + 1), ':children': { SS: storedShardIds(lease.leaseKey, childShardIds) }, ':expected': num(lease.leaseCounter), ':owner': { S: owner } },
     });
   }
 

@@ -35,11 +35,12 @@ export class InvalidLeaseItemError extends KinesisKitError {
   }
 }
 
-export type ConsumerStateCode = 'ALREADY_STARTED' | 'CONSUMER_STOPPED';
+export type ConsumerStateCode = 'ALREADY_STARTED' | 'CONSUMER_STOPPED' | 'NOT_RUNNING' | 'NOT_MULTI_STREAM';
 
 /**
  * `start()` called twice, or after `stop()`: a KinesisConsumer runs once; create a new one to
- * run again.
+ * run again. Also addStream()/removeStream() on a consumer that is not running (NOT_RUNNING)
+ * or was created for a single stream (NOT_MULTI_STREAM).
  */
 export class ConsumerStateError extends KinesisKitError {
   constructor(code: ConsumerStateCode, message: string) {

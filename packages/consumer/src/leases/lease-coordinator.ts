@@ -38,6 +38,8 @@ export interface LeaseCoordinatorOptions extends LeaseCoordinatorSettings {
   readonly clock?: Clock;
   readonly metrics?: Metrics;
   readonly logger?: Logger;
+  /** Which leases this worker may take or steal (default all): a multi-stream worker takes only its streams' leases. */
+  readonly accepts?: (leaseKey: string) => boolean;
   /** Told of failures of a round (they never stop the coordinator; the round runs again). */
   readonly onError?: (error: unknown, source: 'takingRound' | 'renewal') => void;
 }
@@ -68,6 +70,7 @@ export class LeaseCoordinator {
   readonly #metrics: Metrics;
   readonly #logger: Logger;
   readonly #settings: LeaseCoordinatorSettings;
+  readonly #accepts: (leaseKey: string) => boolean;
   readonly #reportError: (error: unknown, source: 'takingRound' | 'renewal') => void;
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #changeListeners: ChangeListener[] = [];
@@ -87,6 +90,7 @@ export class LeaseCoordinator {
     this.#metrics = options.metrics ?? noopMetrics;
     this.#logger = options.logger ?? noopLogger;
     this.#settings = options;
+    this.#accepts = options.accepts ?? (() => true);
     this.#reportError = (error, source) => {
       if (this.#halt.signal.aborted) return;
       this.#logger.warn('lease round failed', { source, error: String(error) });
@@ -210,12 +214,14 @@ export class LeaseCoordinator {
   async #takeAndSteal(): Promise<void> {
     const now = this.#clock.now();
     const { failoverTimeMillis } = this.#settings;
-    const leases: AssignableLease[] = activeLeases(this.#state).map((observed) => ({
-      lease: observed.lease,
-      available:
-        (observed.lease.leaseOwner === this.workerId && !this.#state.held.has(observed.lease.leaseKey)) ||
-        (observed.lease.leaseOwner !== this.workerId && isAvailable(observed, now, failoverTimeMillis)),
-    }));
+    const leases: AssignableLease[] = activeLeases(this.#state)
+      .filter((observed) => this.#accepts(observed.lease.leaseKey))
+      .map((observed) => ({
+        lease: observed.lease,
+        available:
+          (observed.lease.leaseOwner === this.workerId && !this.#state.held.has(observed.lease.leaseKey)) ||
+          (observed.lease.leaseOwner !== this.workerId && isAvailable(observed, now, failoverTimeMillis)),
+      }));
     const decision = this.#policy.assign({
       workerId: this.workerId,
       leases,

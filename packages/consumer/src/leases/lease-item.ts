@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { isSentinel, isSequenceNumber, type Position } from '../position.js';
 import { InvalidLeaseItemError } from './errors.js';
 import type { Lease } from './lease.js';
+import { parseMultiStreamLeaseKey } from '../streams/stream-identifier.js';
 
 /**
  * The Java KCL's lease table attributes (DynamoDBLeaseSerializer), name and DynamoDB type.
@@ -25,7 +26,30 @@ export const LEASE_ATTRIBUTES = {
   checkpointOwner: 'checkpointOwner', // S (KCL 3)
 } as const;
 
+/**
+ * What the Java KCL's DynamoDBMultiStreamLeaseSerializer adds to a multi-stream lease (key
+ * `<accountId>:<streamName>:<creationEpochSeconds>:<shardId>`). Its parentShardId and
+ * childShardIds hold bare shard ids of the same stream; in memory they are lease keys.
+ */
+export const MULTI_STREAM_LEASE_ATTRIBUTES = {
+  streamName: 'streamName', // S: the serialized stream identifier (named so for legacy reasons)
+  shardId: 'shardId', // S: the bare shard id
+} as const;
+
 const A = LEASE_ATTRIBUTES;
+const M = MULTI_STREAM_LEASE_ATTRIBUTES;
+
+/** Shard ids as a lease with this key stores them: bare shard ids (a multi-stream key's prefix removed). */
+export function storedShardIds(leaseKey: string, leaseKeys: readonly string[]): string[] {
+  return leaseKeys.map((key) => parseMultiStreamLeaseKey(key)?.shardId ?? key);
+}
+
+/** Stored shard ids read back as lease keys of the same stream as `leaseKey`. */
+function shardIdsAsKeys(leaseKey: string, shardIds: readonly string[]): string[] {
+  const multi = parseMultiStreamLeaseKey(leaseKey);
+  if (multi === undefined) return [...shardIds];
+  return shardIds.map((id) => (parseMultiStreamLeaseKey(id) === undefined ? `${multi.streamIdentifier}:${id}` : id));
+}
 
 export type LeaseItem = Record<string, AttributeValue>;
 
@@ -43,8 +67,13 @@ export function toItem(lease: Lease): LeaseItem {
     [A.checkpointSubSequenceNumber]: n(lease.checkpoint.subSequenceNumber),
   };
   if (lease.leaseOwner !== undefined) item[A.leaseOwner] = s(lease.leaseOwner);
-  if (lease.parentShardIds.length > 0) item[A.parentShardId] = ss(lease.parentShardIds);
-  if (lease.childShardIds.length > 0) item[A.childShardIds] = ss(lease.childShardIds);
+  const multi = parseMultiStreamLeaseKey(lease.leaseKey);
+  if (multi !== undefined) {
+    item[M.streamName] = s(multi.streamIdentifier);
+    item[M.shardId] = s(multi.shardId);
+  }
+  if (lease.parentShardIds.length > 0) item[A.parentShardId] = ss(storedShardIds(lease.leaseKey, lease.parentShardIds));
+  if (lease.childShardIds.length > 0) item[A.childShardIds] = ss(storedShardIds(lease.leaseKey, lease.childShardIds));
   if (lease.pendingCheckpoint !== undefined) {
     item[A.pendingCheckpoint] = s(lease.pendingCheckpoint.sequenceNumber);
     item[A.pendingCheckpointSubSequenceNumber] = n(lease.pendingCheckpoint.subSequenceNumber);
@@ -77,8 +106,8 @@ export function fromItem(item: LeaseItem): Lease {
     checkpoint,
     pendingCheckpoint,
     pendingCheckpointState: item[A.pendingCheckpointState]?.B,
-    parentShardIds: Object.freeze([...(item[A.parentShardId]?.SS ?? [])].sort()),
-    childShardIds: Object.freeze([...(item[A.childShardIds]?.SS ?? [])].sort()),
+    parentShardIds: Object.freeze(shardIdsAsKeys(leaseKey, item[A.parentShardId]?.SS ?? []).sort()),
+    childShardIds: Object.freeze(shardIdsAsKeys(leaseKey, item[A.childShardIds]?.SS ?? []).sort()),
     hashKeyRange:
       starting !== undefined && ending !== undefined && isSequenceNumber(starting) && isSequenceNumber(ending)
         ? { startingHashKey: BigInt(starting), endingHashKey: BigInt(ending) }

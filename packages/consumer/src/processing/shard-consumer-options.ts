@@ -25,6 +25,8 @@ export const DEFAULT_PROCESS_RECORDS_BACKOFF = { initialDelayMs: 200, maxDelayMs
 export interface ShardConsumerOptions {
   readonly shardId: string;
   readonly streamName: string;
+  /** Multi-stream only: the stream identifier, passed on in ShardInfo. */
+  readonly streamIdentifier?: string;
   /** The lease's checkpoint: a sentinel (TRIM_HORIZON, LATEST, AT_TIMESTAMP, SHARD_END) or a sequence number + sub-sequence number. */
   readonly startingPosition: Position;
   /** A prepared checkpoint left on the lease by an earlier owner; passed to initialize. */

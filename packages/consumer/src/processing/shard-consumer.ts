@@ -65,7 +65,8 @@ class DefaultShardConsumer implements ShardConsumer {
 
   constructor(private readonly options: ShardConsumerOptions) {
     this.shardId = options.shardId;
-    this.#info = { shardId: options.shardId, streamName: options.streamName };
+    const { shardId, streamName, streamIdentifier } = options;
+    this.#info = streamIdentifier === undefined ? { shardId, streamName } : { shardId, streamName, streamIdentifier };
     this.#dimensions = { shardId: options.shardId };
     this.#clock = options.clock ?? systemClock;
     this.#metrics = options.metrics ?? noopMetrics;

@@ -2,7 +2,7 @@ import type { Clock } from '@kinesis-kit/core';
 import type { EmitConsumerEvent } from '../consumer-events.js';
 import type { LeaseCoordinator } from '../leases/lease-coordinator.js';
 import type { LeaseStore } from '../leases/lease-store.js';
-import type { LeaseHandle } from '../processing/contracts.js';
+import type { ChildShard, LeaseHandle } from '../processing/contracts.js';
 import type { KinesisReadPort } from '../retrieval/kinesis-port.js';
 import { recordChildShards } from './child-shards.js';
 
@@ -12,6 +12,8 @@ export interface LeaseHandleDeps {
   readonly port: Pick<KinesisReadPort, 'listShards'>;
   readonly clock: Clock;
   readonly emit: EmitConsumerEvent;
+  /** Turns the children GetRecords reports (bare shard ids) into lease keys; default: unchanged. */
+  readonly keyChildren?: (children: readonly ChildShard[]) => readonly ChildShard[];
 }
 
 /**
@@ -25,7 +27,7 @@ export function leaseHandleFor(shardId: string, deps: LeaseHandleDeps): LeaseHan
     recordChildShards: async (children) => {
       const { outcome, created } = await recordChildShards({
         parentShardId: shardId,
-        children,
+        children: deps.keyChildren?.(children) ?? children,
         coordinator: deps.coordinator,
         store: deps.store,
         port: deps.port,

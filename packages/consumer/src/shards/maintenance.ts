@@ -8,11 +8,18 @@ import type { InitialPosition } from './initial-position.js';
 import { deletableLeases } from './lease-tree.js';
 import { syncShards } from './shard-sync.js';
 
-export interface MaintenanceOptions {
-  readonly coordinator: LeaseCoordinator;
-  readonly store: Pick<LeaseStore, 'createLease'>;
+/** A stream to sync: ListShards with shard ids as lease keys, and where new roots start. */
+export interface ShardSyncTarget {
   readonly port: Pick<KinesisReadPort, 'listShards'>;
   readonly initialPosition: InitialPosition;
+}
+
+/** One stream (`port`, `initialPosition`), or several (`syncTargets`, read at every sync: streams come and go). */
+export type MaintenanceOptions = MaintenanceBase & (ShardSyncTarget | { readonly syncTargets: () => readonly ShardSyncTarget[] });
+
+interface MaintenanceBase {
+  readonly coordinator: LeaseCoordinator;
+  readonly store: Pick<LeaseStore, 'createLease'>;
   readonly shardSyncIntervalMillis: number;
   readonly leaseCleanupIntervalMillis: number;
   readonly emit: EmitConsumerEvent;
@@ -28,12 +35,14 @@ export interface MaintenanceOptions {
  */
 export class LeaderMaintenance {
   readonly #options: MaintenanceOptions;
+  readonly #targets: () => readonly ShardSyncTarget[];
   readonly #clock: Clock;
   #lastSync: number;
   #lastCleanup: number;
 
   constructor(options: MaintenanceOptions, syncedAt: number) {
     this.#options = options;
+    this.#targets = 'syncTargets' in options ? options.syncTargets : () => [{ port: options.port, initialPosition: options.initialPosition }];
     this.#clock = options.clock ?? systemClock;
     this.#lastSync = syncedAt;
     this.#lastCleanup = syncedAt;
@@ -57,7 +66,10 @@ export class LeaderMaintenance {
     const now = this.#clock.now();
     if (now - this.#lastSync >= this.#options.shardSyncIntervalMillis) {
       this.#lastSync = now;
-      await this.#sync(state).catch((error: unknown) => this.#options.emit('error', { error, source: 'shardSync' }));
+      // One stream failing to sync (throttled, deleted) does not hold the others back.
+      for (const target of this.#targets()) {
+        await this.#sync(state, target).catch((error: unknown) => this.#options.emit('error', { error, source: 'shardSync' }));
+      }
     }
     if (now - this.#lastCleanup >= this.#options.leaseCleanupIntervalMillis) {
       this.#lastCleanup = now;
@@ -65,12 +77,12 @@ export class LeaderMaintenance {
     }
   }
 
-  async #sync(state: CoordinatorState): Promise<void> {
+  async #sync(state: CoordinatorState, target: ShardSyncTarget): Promise<void> {
     const { created } = await syncShards({
-      port: this.#options.port,
+      port: target.port,
       store: this.#options.store,
       leaseKeys: new Set(state.table.keys()),
-      initialPosition: this.#options.initialPosition,
+      initialPosition: target.initialPosition,
       clock: this.#clock,
     });
     if (created.length === 0) return;

@@ -15,6 +15,8 @@ export interface ShardSchedulerOptions {
   readonly startConsumer: ShardConsumerStarter;
   readonly handleFor: (shardId: string) => LeaseHandle;
   readonly gracefulShutdownTimeoutMillis: number;
+  /** Which held leases to consume (default all); others are released (a stream being removed). */
+  readonly accepts?: (leaseKey: string) => boolean;
   readonly emit: EmitConsumerEvent;
   /** Delay before a shard consumer that failed is started again (default exponential 1 s .. 30 s). */
   readonly restartBackoff?: BackoffPolicy;
@@ -40,6 +42,7 @@ export class ShardScheduler {
   readonly #handling = new Set<Promise<void>>();
   readonly #failures = new Map<string, { count: number; retryAt: number }>();
   readonly #timers = new AbortController();
+  readonly #accepts: (leaseKey: string) => boolean;
   #stopping = false;
 
   constructor(options: ShardSchedulerOptions) {
@@ -47,6 +50,7 @@ export class ShardScheduler {
     this.#coordinator = options.coordinator;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? noopLogger;
+    this.#accepts = options.accepts ?? (() => true);
     this.#backoff = options.restartBackoff ?? exponentialBackoff({ initialDelayMs: 1_000, maxDelayMs: 30_000, jitter: 'equal' });
     options.coordinator.onChange((changes) => this.#onChanges(changes));
     options.coordinator.onRound((state) => this.#onRound(state));
@@ -78,6 +82,29 @@ export class ShardScheduler {
     }
   }
 
+  /**
+   * Gracefully stops consuming every held lease `accepts` now refuses (a removed stream): each
+   * consumer gets requestShutdown (its processor may checkpoint) and its lease is released; held
+   * leases without a consumer are released at once. A consumer still running after
+   * gracefulShutdownTimeoutMillis loses its lease. Taking goes on for the other leases.
+   */
+  async retire(): Promise<void> {
+    const refused = (key: string) => !this.#accepts(key);
+    const idle = [...this.#coordinator.state.held.keys()].filter((key) => refused(key) && !this.#running.has(key));
+    await Promise.all(idle.map((key) => this.#release(key, 'shutdown')));
+    const running = [...this.#running.values()].filter((c) => refused(c.shardId));
+    for (const consumer of running) consumer.requestShutdown();
+    const timedOut = await this.#raceTimeout(Promise.all(running.map((c) => c.finished)).then(() => undefined), this.#options.gracefulShutdownTimeoutMillis);
+    for (const consumer of timedOut ? running : []) {
+      if (this.#running.get(consumer.shardId) !== consumer) continue;
+      await this.#release(consumer.shardId, 'shutdown');
+      consumer.leaseLost();
+    }
+    // The outcome handlers release these leases too; a second release is a no-op. Not #settled():
+    // the other streams' consumers keep running.
+    await Promise.all(running.map((c) => this.#release(c.shardId, 'shutdown')));
+  }
+
   #onChanges(changes: readonly LeaseChange[]): void {
     for (const change of changes) {
       if (change.kind === 'taken') {
@@ -102,6 +129,10 @@ export class ShardScheduler {
     if (this.#stopping || this.#running.has(key)) return;
     const held = this.#coordinator.heldLease(key);
     if (held === undefined) return;
+    if (!this.#accepts(key)) {
+      this.#track(this.#release(key, 'shutdown'));
+      return;
+    }
     if (isFinished(held.lease)) {
       this.#track(this.#release(key, 'shardEnded'));
       return;
