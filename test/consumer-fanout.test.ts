@@ -67,6 +67,46 @@ describe("KinesisConsumer with retrieval: 'fanout' (kinesis-local over HTTP/1.1 
     await waitFor(async () => (await consumerNames()).length === 0, { description: 'stream consumer deregistered' });
   });
 
+  it('gives each stream of a multi-stream consumer its own stream consumer, and deregisters a removed one', async () => {
+    stream = await createStream(kinesis, 1, 'fanout-multi-a');
+    const other = await createStream(kinesis, 1, 'fanout-multi-b');
+    try {
+      const applicationName = uniqueName('app');
+      const reports: Report[] = [];
+      const consumer = new KinesisConsumer({
+        streams: [{ streamName: stream.streamName }, { streamName: other.streamName }],
+        applicationName,
+        workerId: 'multi-fan-out',
+        kinesisClient: kinesis,
+        dynamoDBClient: dynamo,
+        initialPosition: 'TRIM_HORIZON',
+        processor: reportingProcessor('multi-fan-out', (r) => reports.push(r)),
+        ...FAST_CONSUMER,
+        retrieval: 'fanout',
+        deregisterStreamConsumerOnShutdown: true,
+      });
+      consumers.push(consumer);
+      await consumer.start();
+      const namesOn = async (arn: string) =>
+        ((await kinesis.send(new ListStreamConsumersCommand({ StreamARN: arn }))).Consumers ?? []).filter((c) => c.ConsumerStatus !== 'DELETING').map((c) => c.ConsumerName);
+      expect(await namesOn(stream.streamARN)).toEqual([applicationName]);
+      expect(await namesOn(other.streamARN)).toEqual([applicationName]);
+
+      const texts = (prefix: string) => Array.from({ length: 50 }, (_, i) => `${prefix}-${i}`);
+      await putTexts(kinesis, stream.streamName, texts('first'), ['k']);
+      await putTexts(kinesis, other.streamName, texts('second'), ['k']);
+      const expected = [...texts('first'), ...texts('second')];
+      await waitFor(() => expected.every((t) => deliveries(reports).some((r) => r.data === t)), { description: 'both streams delivered', timeoutMs: 30_000 });
+
+      expect(await consumer.removeStream(other.streamName)).toBe('removed');
+      await waitFor(async () => (await namesOn(other.streamARN)).length === 0, { description: 'removed stream deregistered' });
+      expect(await namesOn(stream.streamARN)).toEqual([applicationName]);
+    } finally {
+      await Promise.all(consumers.splice(0).map((c) => c.stop()));
+      await other.delete();
+    }
+  });
+
   it("rejects an unknown retrieval at construction", () => {
     expect(
       () =>

@@ -183,8 +183,8 @@ function structuralProblems(options: KinesisConsumerOptions): string[] {
   if (retrieval !== undefined && retrieval !== 'polling' && retrieval !== 'fanout' && (typeof retrieval !== 'object' || retrieval === null)) {
     problems.push("retrieval must be 'polling', 'fanout' or a Retrieval");
   }
-  if (streams !== undefined && retrieval !== undefined && retrieval !== 'polling') {
-    problems.push("with streams, retrieval must be 'polling' (fan-out and custom retrievals read a single stream)");
+  if (streams !== undefined && typeof retrieval === 'object') {
+    problems.push("with streams, retrieval must be 'polling' or 'fanout' (a custom Retrieval reads a single stream)");
   }
   problems.push(...streamRefProblems(streamName, streamARN, ''));
   if (streams !== undefined) problems.push(...streamsProblems(streams));

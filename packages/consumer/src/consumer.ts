@@ -71,8 +71,6 @@ export class KinesisConsumer {
   readonly #kinesis: KinesisClient;
   readonly #dynamo: DynamoDBClient;
   readonly #store: DynamoDBLeaseStore;
-  /** Set when retrieval is 'fanout': registers the stream consumer at start(), may deregister at stop(). */
-  readonly #fanOut: FanOutSession | undefined;
   /** The streams consumed: the one stream, or (multi-stream) those opened so far. */
   readonly #streams = new StreamRegistry();
   /** Multi-stream mode only: the streams to open at start(). */
@@ -97,12 +95,13 @@ export class KinesisConsumer {
     this.#dynamo = options.dynamoDBClient ?? new DynamoDBClient({ maxAttempts: 1 });
     this.#store = new DynamoDBLeaseStore({ client: this.#dynamo, tableName: this.tableName, clock: this.#clock, metrics: this.#metrics, logger: this.#logger });
     this.#initialStreams = streams.kind === 'multi' ? streams.streams : undefined;
-    this.#fanOut = streams.kind === 'single' && options.retrieval === 'fanout' ? this.#fanOutSession(streams.streamRef) : undefined;
     if (streams.kind === 'single') {
-      const port = kinesisReadPort(this.#kinesis, streams.streamRef);
-      const retrieval = this.#fanOut?.retrieval ?? this.#chosenRetrieval(port);
       const { streamName, streamRef } = streams;
-      this.#streams.add(consumedStream({ streamName, streamARN: streamRef.streamARN, initialPosition: options.initialPosition, port, retrieval }));
+      const port = kinesisReadPort(this.#kinesis, streamRef);
+      const fanOut = options.retrieval === 'fanout' ? this.#fanOutSession(streamRef) : undefined;
+      const retrieval = fanOut?.retrieval ?? this.#chosenRetrieval(port);
+      const initialPosition = options.initialPosition;
+      this.#streams.add(consumedStream({ streamName, streamARN: streamRef.streamARN, initialPosition, port, retrieval, ...(fanOut ? { fanOut } : {}) }));
     }
     this.#events.on('leasesCreated', ({ shardIds }) => this.#metrics.count(LEASE_METRICS.leasesCreated, shardIds.length));
     this.#events.on('leasesCleanedUp', ({ shardIds }) => this.#metrics.count(LEASE_METRICS.leasesCleanedUp, shardIds.length));
@@ -204,7 +203,7 @@ export class KinesisConsumer {
   }
 
   async #startUp(signal: AbortSignal): Promise<void> {
-    await this.#fanOut?.start(signal);
+    for (const stream of this.#streams.all()) await stream.fanOut?.start(signal); // single-stream; openStream starts the others
     await this.#store.ensureTable(signal);
     for (const spec of this.#initialStreams ?? []) this.#streams.add(await openStream(spec, this.#openDeps(), signal));
     const leaseKeys = new Set((await this.#store.listLeases(signal)).map((l) => l.leaseKey));
@@ -222,7 +221,13 @@ export class KinesisConsumer {
   }
 
   #openDeps(): OpenStreamDeps {
-    return { client: this.#kinesis, retrievalFor: (port) => this.#chosenRetrieval(port), initialPosition: this.#options.initialPosition, clock: this.#clock };
+    return {
+      client: this.#kinesis,
+      retrievalFor: (port) => this.#chosenRetrieval(port),
+      ...(this.#options.retrieval === 'fanout' ? { fanOutFor: (ref: StreamRef) => this.#fanOutSession(ref) } : {}),
+      initialPosition: this.#options.initialPosition,
+      clock: this.#clock,
+    };
   }
 
   /**
@@ -254,7 +259,13 @@ export class KinesisConsumer {
     this.#streams.retire(stream);
     await running.scheduler.retire();
     this.#streams.forget(stream);
+    await this.#stopFanOut(stream);
     return 'removed';
+  }
+
+  /** Deregisters the stream's stream consumer when deregisterStreamConsumerOnShutdown asks (no-op otherwise). */
+  async #stopFanOut(stream: ConsumedStream): Promise<void> {
+    await stream.fanOut?.stop().catch((error: unknown) => this.#events.emit('error', { error, source: 'fanOut' }));
   }
 
   #requireMultiStreamRunning(method: string): Running {
@@ -342,7 +353,7 @@ export class KinesisConsumer {
       await running.coordinator.halt();
     }
     if (!destroyClients) return;
-    await this.#fanOut?.stop().catch((error: unknown) => this.#events.emit('error', { error, source: 'fanOut' }));
+    for (const stream of this.#streams.all()) await this.#stopFanOut(stream);
     if (this.#options.kinesisClient === undefined) this.#kinesis.destroy();
     if (this.#options.dynamoDBClient === undefined) this.#dynamo.destroy();
   }

@@ -1,5 +1,6 @@
 import type { ChildShard } from '../processing/contracts.js';
 import type { KinesisReadPort, ShardDescription, StreamRef } from '../retrieval/kinesis-port.js';
+import type { FanOutSession } from '../retrieval/fanout-session.js';
 import type { Retrieval } from '../retrieval/retrieval.js';
 import type { InitialPosition } from '../shards/initial-position.js';
 
@@ -28,6 +29,8 @@ export interface ConsumedStream {
   /** ListShards with every shard id turned into its lease key. */
   readonly leasePort: Pick<KinesisReadPort, 'listShards'>;
   readonly retrieval: Retrieval;
+  /** With retrieval 'fanout': the stream's registered stream consumer, stopped when the stream is dropped. */
+  readonly fanOut: FanOutSession | undefined;
 }
 
 export interface ConsumedStreamInput {
@@ -37,6 +40,7 @@ export interface ConsumedStreamInput {
   readonly initialPosition: InitialPosition;
   readonly port: KinesisReadPort;
   readonly retrieval: Retrieval;
+  readonly fanOut?: FanOutSession;
 }
 
 export function consumedStream(input: ConsumedStreamInput): ConsumedStream {
@@ -50,6 +54,7 @@ export function consumedStream(input: ConsumedStreamInput): ConsumedStream {
     port: input.port,
     leasePort: keyedPort(input.port, keyPrefix),
     retrieval: input.retrieval,
+    fanOut: input.fanOut,
   });
 }
 

@@ -1,6 +1,7 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { exponentialBackoff, retry, type Clock } from '@kinesis-kit/core';
 import { kinesisReadPort, type KinesisReadPort, type StreamRef } from '../retrieval/kinesis-port.js';
+import type { FanOutSession } from '../retrieval/fanout-session.js';
 import type { Retrieval } from '../retrieval/retrieval.js';
 import type { InitialPosition } from '../shards/initial-position.js';
 import { consumedStream, type ConsumedStream, type StreamSpec } from './consumed-stream.js';
@@ -8,8 +9,10 @@ import { describeStream, serializeStreamIdentifier } from './stream-identifier.j
 
 export interface OpenStreamDeps {
   readonly client: KinesisClient;
-  /** The retrieval reading this stream's shards through its port. */
+  /** The retrieval reading this stream's shards through its port (polling, or a custom one). */
   readonly retrievalFor: (port: KinesisReadPort) => Retrieval;
+  /** With retrieval 'fanout': the stream's fan-out session, started here (registers the stream consumer). */
+  readonly fanOutFor?: (stream: StreamRef) => FanOutSession;
   /** For streams without an initialPosition of their own. */
   readonly initialPosition: InitialPosition;
   readonly clock: Clock;
@@ -30,12 +33,15 @@ export async function openStream(spec: StreamSpec, deps: OpenStreamDeps, signal?
     ...(signal ? { signal } : {}),
   });
   const port = kinesisReadPort(deps.client, ref);
+  const fanOut = deps.fanOutFor?.(ref);
+  await fanOut?.start(signal);
   return consumedStream({
     streamName: described.identifier.streamName,
     streamARN: described.streamARN,
     streamIdentifier: serializeStreamIdentifier(described.identifier),
     initialPosition: spec.initialPosition ?? deps.initialPosition,
     port,
-    retrieval: deps.retrievalFor(port),
+    retrieval: fanOut?.retrieval ?? deps.retrievalFor(port),
+    ...(fanOut === undefined ? {} : { fanOut }),
   });
 }

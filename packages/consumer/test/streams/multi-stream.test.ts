@@ -1,4 +1,3 @@
-import { ConfigurationError } from '@kinesis-kit/core';
 import { describe, expect, it } from 'vitest';
 import { ConsumerStateError } from '../../src/leases/errors.js';
 import { newLease, withChildShards } from '../../src/leases/lease.js';
@@ -81,13 +80,14 @@ describe('multi-stream options', () => {
     expect(new KinesisConsumer(options({ streams: [] })).stats().streams).toEqual([]);
   });
 
-  it('reject streams together with streamName or streamARN, bad specs, duplicates, and fan-out', () => {
+  it('reject streams together with streamName or streamARN, bad specs, duplicates, and a custom Retrieval', () => {
     const attempt = (overrides: Record<string, unknown>) => () => new KinesisConsumer(options(overrides));
     expect(attempt({ streams: [{ streamName: 'a' }], streamName: 'a' })).toThrow(/streams \(multi-stream\) excludes streamName and streamARN/);
     expect(attempt({ streams: [{ streamName: 'a', streamARN: 'arn:aws:kinesis:us-east-1:1:stream/a' }] })).toThrow(/streams\[0\]\.exactly one of streamName and streamARN/);
     expect(attempt({ streams: [{ streamName: 'a', initialPosition: 'EARLIEST' }] })).toThrow(/streams\[0\]\.initialPosition must be/);
     expect(attempt({ streams: [{ streamName: 'a' }, { streamARN: 'arn:aws:kinesis:us-east-1:1:stream/a' }] })).toThrow(/more than once: a/);
-    expect(attempt({ streams: [{ streamName: 'a' }], retrieval: 'fanout' })).toThrow(ConfigurationError);
+    expect(attempt({ streams: [{ streamName: 'a' }], retrieval: { kind: 'mine', open: () => undefined } })).toThrow(/a custom Retrieval reads a single stream/);
+    expect(() => new KinesisConsumer(options({ streams: [{ streamName: 'a' }], retrieval: 'fanout' }))).not.toThrow();
     expect(attempt({ streams: 'a' })).toThrow(/streams must be an array/);
   });
 
