@@ -8,8 +8,9 @@ type Waiter = { resolve: (batch: RecordBatch) => void; reject: (error: unknown) 
  * The consumer-facing half of a ShardRecordSource: a bounded prefetch buffer between one
  * producer loop (which delivers batches) and the shard consumer (which calls next()). The
  * producer may fetch only after `untilRoom()` resolved: room in the buffer, or the consumer
- * waiting on an empty one. Same contract as the polling source (at most one pending next(),
- * shard end delivered once, failure and close semantics).
+ * waiting on an empty one. Both retrievals (polling and fan-out) hand their batches over
+ * through it, so the ShardRecordSource contract (at most one pending next(), shard end delivered
+ * once, failure and close semantics) is implemented once.
  */
 export class BatchHandoff {
   readonly #buffer: PrefetchBuffer;

@@ -1,6 +1,4 @@
 import {
-  AbortedError,
-  KinesisKitError,
   exponentialBackoff,
   retry,
   systemClock,
@@ -13,7 +11,7 @@ import {
 import { RETRIEVAL_METRICS } from './metric-names.js';
 import type { GetRecordsOutcome, IteratorStart, KinesisReadPort } from './kinesis-port.js';
 import { resolvePollingOptions, type PollingOptions, type PollingSettings } from './polling-options.js';
-import { PrefetchBuffer } from './prefetch-buffer.js';
+import { BatchHandoff } from './batch-handoff.js';
 import type { OpenShardInput, RecordBatch, Retrieval, ShardRecordSource } from './retrieval.js';
 
 const DEFAULT_BACKOFF = { initialDelayMs: 200, maxDelayMs: 5_000 } as const;
@@ -32,8 +30,6 @@ export function pollingRetrieval(port: KinesisReadPort, options: PollingOptions 
   };
 }
 
-type Waiter = { resolve: (batch: RecordBatch) => void; reject: (error: unknown) => void };
-
 /**
  * One shard's GetRecords loop. It fetches while the buffer has room (or the consumer waits on an
  * empty buffer), paces calls (`minTimeBetweenReadsMillis`; `idleTimeBetweenReadsMillis` once caught up),
@@ -41,14 +37,10 @@ type Waiter = { resolve: (batch: RecordBatch) => void; reject: (error: unknown) 
  * iterator with one AFTER_SEQUENCE_NUMBER of the last record fetched (or at the start).
  */
 class PollingShardSource implements ShardRecordSource {
-  readonly #buffer: PrefetchBuffer;
-  readonly #abort = new AbortController();
+  /** The bounded prefetch buffer between this loop and the shard consumer (shared with fan-out). */
+  readonly #handoff: BatchHandoff;
   readonly #dimensions: Dimensions;
-  #waiter: Waiter | undefined;
-  #wakeLoop: (() => void) | undefined;
-  #failure: unknown;
   #fetchedEnd = false;
-  #deliveredEnd = false;
   #iterator: string | undefined;
   #lastSequenceNumber: string | undefined;
   #nextReadAt = 0;
@@ -61,86 +53,36 @@ class PollingShardSource implements ShardRecordSource {
     private readonly backoff: BackoffPolicy,
     private readonly clock: Clock,
   ) {
-    this.#buffer = new PrefetchBuffer(settings.maxPrefetchBatches, settings.maxPrefetchBytes);
+    this.#handoff = new BatchHandoff(shard.shardId, settings.maxPrefetchBatches, settings.maxPrefetchBytes);
     this.#dimensions = { shardId: shard.shardId };
     void this.#run();
   }
 
   next(): Promise<RecordBatch> {
-    if (this.#waiter !== undefined) return Promise.reject(new KinesisKitError('CONCURRENT_NEXT', 'ShardRecordSource.next() called while a call is pending'));
-    if (this.#abort.signal.aborted || this.#deliveredEnd) return Promise.reject(new AbortedError(`record source for ${this.shard.shardId} is closed`));
-    const batch = this.#buffer.shift();
-    if (batch !== undefined) return Promise.resolve(this.#handOver(batch));
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    return new Promise<RecordBatch>((resolve, reject) => {
-      this.#waiter = { resolve, reject };
-      this.#wake();
-    });
+    return this.#handoff.next();
   }
 
   close(): void {
-    if (this.#abort.signal.aborted) return;
-    this.#abort.abort(new AbortedError(`record source for ${this.shard.shardId} is closed`));
-    this.#buffer.clear();
-    this.#wake();
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    waiter?.reject(this.#abort.signal.reason);
+    this.#handoff.close();
   }
 
   async #run(): Promise<void> {
     try {
       while (!this.#fetchedEnd) {
-        await this.#untilRoom();
+        await this.#handoff.untilRoom();
         await this.#pace();
-        this.#deliver(await this.#fetch());
+        this.#handoff.deliver(await this.#fetch());
       }
     } catch (error) {
-      if (this.#abort.signal.aborted) return;
+      if (this.#handoff.signal.aborted) return;
       this.shard.logger.error('record retrieval failed for good', { shardId: this.shard.shardId, error });
-      this.#failure = error;
-      const waiter = this.#waiter;
-      this.#waiter = undefined;
-      waiter?.reject(error);
-    }
-  }
-
-  #handOver(batch: RecordBatch): RecordBatch {
-    if (batch.shardEnd !== undefined) this.#deliveredEnd = true;
-    this.#wake();
-    return batch;
-  }
-
-  #deliver(batch: RecordBatch): void {
-    const waiter = this.#waiter;
-    if (waiter !== undefined && this.#buffer.size === 0) {
-      this.#waiter = undefined;
-      waiter.resolve(this.#handOver(batch));
-    } else {
-      this.#buffer.push(batch);
-    }
-  }
-
-  #wake(): void {
-    const wake = this.#wakeLoop;
-    this.#wakeLoop = undefined;
-    wake?.();
-  }
-
-  /** Waits until a fetch is allowed: room in the buffer, or a consumer waiting on an empty one. */
-  async #untilRoom(): Promise<void> {
-    for (;;) {
-      this.#throwIfClosed();
-      if (this.#buffer.hasRoom() || (this.#waiter !== undefined && this.#buffer.size === 0)) return;
-      await new Promise<void>((resolve) => {
-        this.#wakeLoop = resolve;
-      });
+      this.#handoff.fail(error);
     }
   }
 
   async #pace(): Promise<void> {
     const wait = this.#nextReadAt - this.clock.now();
-    if (wait > 0) await this.clock.sleep(wait, this.#abort.signal);
+    if (wait > 0) await this.clock.sleep(wait, this.#handoff.signal);
   }
 
   /** One batch: GetRecords with retries, renewing the iterator when it expired. */
@@ -149,7 +91,7 @@ class PollingShardSource implements ShardRecordSource {
       const outcome = await retry(() => this.#readOnce(), {
         backoff: this.backoff,
         clock: this.clock,
-        signal: this.#abort.signal,
+        signal: this.#handoff.signal,
         description: `GetRecords on ${this.shard.shardId}`,
         onFailedAttempt: (attempt, errorClass) => this.#onFailedAttempt(attempt, errorClass),
       });
@@ -159,12 +101,12 @@ class PollingShardSource implements ShardRecordSource {
       this.shard.metrics.count(RETRIEVAL_METRICS.expiredIterators, 1, this.#dimensions);
       this.shard.logger.info('shard iterator expired; renewing it', { shardId: this.shard.shardId, after: this.#lastSequenceNumber });
       // A second expiry in a row (the new iterator expired at once) is unusual: back off as for a failure.
-      if (expired > 1) await this.clock.sleep(this.backoff.delayMs(expired - 1), this.#abort.signal);
+      if (expired > 1) await this.clock.sleep(this.backoff.delayMs(expired - 1), this.#handoff.signal);
     }
   }
 
   async #readOnce(): Promise<GetRecordsOutcome> {
-    const signal = this.#abort.signal;
+    const signal = this.#handoff.signal;
     if (this.#iterator === undefined) {
       this.#operation = 'GetShardIterator';
       this.#iterator = await this.port.getShardIterator(this.shard.shardId, this.#resumeAt(), signal);
@@ -200,15 +142,11 @@ class PollingShardSource implements ShardRecordSource {
 
   #onFailedAttempt(attempt: Attempt, errorClass: ErrorClass): void {
     // close() aborted the call in flight: a shutdown, not a failed read.
-    if (this.#abort.signal.aborted) return;
+    if (this.#handoff.signal.aborted) return;
     const name = errorClass === 'throttled' ? RETRIEVAL_METRICS.throttled : RETRIEVAL_METRICS.failures;
     this.shard.metrics.count(name, 1, { ...this.#dimensions, operation: this.#operation });
     const fields = { shardId: this.shard.shardId, operation: this.#operation, errorCode: attempt.errorCode, errorClass };
     if (errorClass === 'throttled') this.shard.logger.debug('read throttled; backing off', fields);
     else this.shard.logger.warn('read failed', { ...fields, message: attempt.errorMessage });
-  }
-
-  #throwIfClosed(): void {
-    if (this.#abort.signal.aborted) throw this.#abort.signal.reason;
   }
 }
