@@ -1,25 +1,11 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { aggregate } from '@kinesis-kit/aggregation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStream, kinesisClient, readAllRecords, testAccountId, waitFor, type TestStream } from '../../../../test/harness/index.js';
 import { AT_TIMESTAMP, LATEST, type Position } from '../../src/position.js';
 import { PROCESSING_METRICS } from '../../src/processing/metric-names.js';
 import { RETRIEVAL_METRICS } from '../../src/retrieval/metric-names.js';
-import { RecordingProcessor, consume, putRecords, shardIds, text, userRecords, type TestRecord } from '../support/processing.js';
+import { RecordingProcessor, aggregates, consume, putRecords, shardIds, text, userRecords } from '../support/processing.js';
 
-/** The shard's hash key range start as an explicit hash key, so test records land in one shard. */
-const HASH_KEY_0 = '0';
-
-function onShard0(records: readonly TestRecord[]): TestRecord[] {
-  return records.map((r) => ({ ...r, explicitHashKey: HASH_KEY_0 }));
-}
-
-/** `count` aggregates of `size` user records each (explicit hash key 0). */
-function aggregates(count: number, size: number, prefix: string): { users: TestRecord[]; outer: TestRecord[] } {
-  const users = userRecords(count * size, prefix, 8);
-  const outer = Array.from({ length: count }, (_, i) => aggregate(users.slice(i * size, (i + 1) * size))).flat();
-  return { users, outer: onShard0(outer) };
-}
 
 describe('shard consumer delivery against kinesis-local', () => {
   const accountId = testAccountId();

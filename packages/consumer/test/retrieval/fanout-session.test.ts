@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStream, kinesisClient, seededRandom, testAccountId, uniqueName, waitFor, type TestStream } from '../../../../test/harness/index.js';
 import { kinesisFanOutPort, type FanOutPort } from '../../src/retrieval/fanout-port.js';
 import { FanOutSession, type FanOutSessionOptions } from '../../src/retrieval/fanout-session.js';
-import { drain, testSubscribeBackoff } from '../support/fanout.js';
-import { RecordingMetrics, putRecords, shardIds, text, userRecords } from '../support/processing.js';
+import { testSubscribeBackoff } from '../support/fanout.js';
+import { RecordingMetrics, drain, putRecords, shardIds, text, userRecords } from '../support/processing.js';
 
 describe('FanOutSession (the KinesisConsumer seam) against kinesis-local', () => {
   const accountId = testAccountId();

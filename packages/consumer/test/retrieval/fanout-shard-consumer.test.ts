@@ -4,7 +4,6 @@
 // SubscribeToShard on kinesis-local, with shard end injected at the port (kinesis-local never
 // sends ChildShards on a subscription).
 import { SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { aggregate } from '@kinesis-kit/aggregation';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createStream, kinesisClient, readAllRecords, testAccountId, waitFor, waitForStreamActive, type TestStream } from '../../../../test/harness/index.js';
 import { AT_TIMESTAMP, LATEST, SHARD_END, type Position } from '../../src/position.js';
@@ -15,7 +14,7 @@ import { kinesisFanOutPort } from '../../src/retrieval/fanout-port.js';
 import { RETRIEVAL_METRICS } from '../../src/retrieval/metric-names.js';
 import type { Retrieval } from '../../src/retrieval/retrieval.js';
 import { childShardsOf, registerTestConsumer, shardEndAfter, testFanOut, wrapPort } from '../support/fanout.js';
-import { MemoryLeaseHandle, RecordingProcessor, consume, putRecords, shardIds, testPolling, testPort, text, userRecords, type RecordingMetrics, type TestRecord } from '../support/processing.js';
+import { MemoryLeaseHandle, RecordingProcessor, aggregates, consume, putRecords, shardIds, testPolling, testPort, text, userRecords, type RecordingMetrics } from '../support/processing.js';
 
 interface ShardEndFacts {
   readonly lastSequenceNumber: string;
@@ -51,12 +50,6 @@ const fanOut: RetrievalVariant = {
   reading: (metrics) => metrics.counter(FAN_OUT_METRICS.events) > 0,
 };
 
-/** `count` aggregates of `size` user records each. */
-function aggregates(count: number, size: number, prefix: string): { users: TestRecord[]; outer: TestRecord[] } {
-  const users = userRecords(count * size, prefix, 8);
-  const outer = Array.from({ length: count }, (_, i) => aggregate(users.slice(i * size, (i + 1) * size))).flat();
-  return { users, outer: outer.map((r) => ({ ...r, explicitHashKey: '0' })) };
-}
 
 describe.each([polling, fanOut])('shard consumer fed by $name retrieval (kinesis-local)', (variant) => {
   const accountId = testAccountId();

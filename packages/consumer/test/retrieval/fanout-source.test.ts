@@ -10,8 +10,8 @@ import { FAN_OUT_METRICS } from '../../src/retrieval/fanout-metric-names.js';
 import { FAN_OUT_DEFAULTS, FAN_OUT_OPTION_SPECS } from '../../src/retrieval/fanout-options.js';
 import type { FanOutPort, SubscribeInput, SubscriptionEvent } from '../../src/retrieval/fanout-port.js';
 import { fanOutRetrieval } from '../../src/retrieval/fanout.js';
-import { drain, testFanOut } from '../support/fanout.js';
-import { RecordingMetrics } from '../support/processing.js';
+import { testFanOut } from '../support/fanout.js';
+import { RecordingMetrics, drain } from '../support/processing.js';
 
 const BASE = 49_000_000_000_000_000_000n;
 

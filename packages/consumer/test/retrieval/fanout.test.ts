@@ -5,8 +5,8 @@ import { createStream, kinesisClient, readAllRecords, testAccountId, waitFor, wa
 import { FAN_OUT_METRICS } from '../../src/retrieval/fanout-metric-names.js';
 import { kinesisFanOutPort } from '../../src/retrieval/fanout-port.js';
 import type { RecordBatch } from '../../src/retrieval/retrieval.js';
-import { awsError, childShardsOf, drain, registerTestConsumer, shardEndAfter, stallAfter, testFanOut, wrapPort } from '../support/fanout.js';
-import { RecordingMetrics, putRecords, shardIds, text, userRecords } from '../support/processing.js';
+import { awsError, childShardsOf, registerTestConsumer, shardEndAfter, stallAfter, testFanOut, wrapPort } from '../support/fanout.js';
+import { RecordingMetrics, drain, putRecords, shardIds, text, userRecords } from '../support/processing.js';
 
 const texts = (batches: readonly RecordBatch[]): string[] => batches.flatMap((b) => b.records.map(text));
 

@@ -5,22 +5,10 @@ import { FaultProxy, createStream, kinesisClient, randomFaults, testAccountId, w
 import { RETRIEVAL_METRICS } from '../../src/retrieval/metric-names.js';
 import { pollingRetrieval } from '../../src/retrieval/polling.js';
 import { POLLING_DEFAULTS } from '../../src/retrieval/polling-options.js';
-import type { RecordBatch, ShardRecordSource } from '../../src/retrieval/retrieval.js';
+import type { RecordBatch } from '../../src/retrieval/retrieval.js';
 import type { IteratorStart } from '../../src/retrieval/kinesis-port.js';
-import { RecordingMetrics, putRecords, testPolling, testPort, text, userRecords } from '../support/processing.js';
+import { RecordingMetrics, drain, putRecords, testPolling, testPort, text, userRecords } from '../support/processing.js';
 
-/** Drains a source until `count` records arrived (or shard end); the batches in order. */
-async function drain(source: ShardRecordSource, count: number): Promise<RecordBatch[]> {
-  const batches: RecordBatch[] = [];
-  let seen = 0;
-  while (seen < count) {
-    const batch = await source.next();
-    batches.push(batch);
-    seen += batch.records.length;
-    if (batch.shardEnd !== undefined) break;
-  }
-  return batches;
-}
 
 const texts = (batches: readonly RecordBatch[]): string[] => batches.flatMap((b) => b.records.map(text));
 const TRIM_HORIZON: IteratorStart = { type: 'TRIM_HORIZON' };

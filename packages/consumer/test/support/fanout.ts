@@ -9,7 +9,7 @@ import type { ChildShard } from '../../src/processing/contracts.js';
 import { fanOutRetrieval } from '../../src/retrieval/fanout.js';
 import type { FanOutRetrievalOptions } from '../../src/retrieval/fanout-options.js';
 import { kinesisFanOutPort, type FanOutPort, type SubscribeInput, type SubscriptionEvent } from '../../src/retrieval/fanout-port.js';
-import type { RecordBatch, Retrieval, ShardRecordSource } from '../../src/retrieval/retrieval.js';
+import type { Retrieval } from '../../src/retrieval/retrieval.js';
 import { ensureStreamConsumer } from '../../src/retrieval/stream-consumer.js';
 import { testPort } from './processing.js';
 
@@ -119,15 +119,3 @@ export async function childShardsOf(client: KinesisClient, streamName: string, p
     }));
 }
 
-/** Drains a source until `count` records arrived (or shard end); the batches in order. */
-export async function drain(source: ShardRecordSource, count: number): Promise<RecordBatch[]> {
-  const batches: RecordBatch[] = [];
-  let seen = 0;
-  while (seen < count) {
-    const batch = await source.next();
-    batches.push(batch);
-    seen += batch.records.length;
-    if (batch.shardEnd !== undefined) break;
-  }
-  return batches;
-}

@@ -2,6 +2,7 @@
 // DynamoDB lease layer is tested on its own), a recording processor, a recording Metrics, and
 // PutRecords helpers. Nothing here is a mock of the AWS SDK: records go through kinesis-local.
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { aggregate } from '@kinesis-kit/aggregation';
 import { exponentialBackoff, type Dimensions, type Logger, type Metrics } from '@kinesis-kit/core';
 import type { ChildShard, LeaseHandle, ShardConsumer } from '../../src/processing/contracts.js';
 import type { ShardConsumerEvent } from '../../src/processing/events.js';
@@ -20,7 +21,7 @@ import type {
 import { kinesisReadPort, type KinesisReadPort } from '../../src/retrieval/kinesis-port.js';
 import { pollingRetrieval } from '../../src/retrieval/polling.js';
 import type { PollingOptions } from '../../src/retrieval/polling-options.js';
-import type { Retrieval } from '../../src/retrieval/retrieval.js';
+import type { RecordBatch, Retrieval, ShardRecordSource } from '../../src/retrieval/retrieval.js';
 import { seededRandom } from '../../../../test/harness/index.js';
 
 /** A lease held in memory; `lose()` makes every later call answer leaseLost. Appends to a shared call log. */
@@ -235,4 +236,32 @@ export function consume(options: ConsumeOptions): { consumer: ShardConsumer; han
 /** The shard ids of a stream, in ListShards order. */
 export async function shardIds(client: KinesisClient, streamName: string): Promise<string[]> {
   return (await testPort(client, streamName).listShards()).map((s) => s.shardId);
+}
+
+/** Drains a source until `count` records arrived (or shard end); the batches in order. */
+export async function drain(source: ShardRecordSource, count: number): Promise<RecordBatch[]> {
+  const batches: RecordBatch[] = [];
+  let seen = 0;
+  while (seen < count) {
+    const batch = await source.next();
+    batches.push(batch);
+    seen += batch.records.length;
+    if (batch.shardEnd !== undefined) break;
+  }
+  return batches;
+}
+
+/** The shard's hash key range start as an explicit hash key, so test records land in one shard. */
+const HASH_KEY_0 = '0';
+
+/** `records` routed to the stream's first shard (explicit hash key 0). */
+export function onShard0(records: readonly TestRecord[]): TestRecord[] {
+  return records.map((r) => ({ ...r, explicitHashKey: HASH_KEY_0 }));
+}
+
+/** `count` KPL aggregates of `size` user records each, all bound for the first shard. */
+export function aggregates(count: number, size: number, prefix: string): { users: TestRecord[]; outer: TestRecord[] } {
+  const users = userRecords(count * size, prefix, 8);
+  const outer = Array.from({ length: count }, (_, i) => aggregate(users.slice(i * size, (i + 1) * size))).flat();
+  return { users, outer: onShard0(outer) };
 }
