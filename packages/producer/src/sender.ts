@@ -1,8 +1,7 @@
 import type { OuterRecord } from '@kinesis-kit/aggregation';
-import type { Clock } from '@kinesis-kit/core';
+import { timeoutSignal, type Clock } from '@kinesis-kit/core';
 import type { PutRecordsBatch } from './batch.js';
 import type { KinesisWritePort, PutRecordsEntryResult } from './port.js';
-import { timeoutSignal } from './timer.js';
 
 /** How a request ended: results in request order, or the error that failed it as a whole. */
 export type RequestOutcome =

@@ -1,7 +1,6 @@
 import { InvalidShardMapError, ShardMap } from '@kinesis-kit/aggregation';
-import { retry, type BackoffPolicy, type Clock } from '@kinesis-kit/core';
+import { retry, timeoutSignal, type BackoffPolicy, type Clock } from '@kinesis-kit/core';
 import type { KinesisWritePort, ShardDescription } from './port.js';
-import { timeoutSignal } from './timer.js';
 
 /** Shortest time between two ListShards refreshes (ListShards is rate-limited per stream). */
 export const MIN_REFRESH_INTERVAL_MS = 1_000;

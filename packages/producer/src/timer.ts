@@ -42,34 +42,3 @@ export class WakeTimer {
     this.#armedAt = Number.POSITIVE_INFINITY;
   }
 }
-
-/**
- * An AbortSignal that fires after `ms` on the injected clock with a TimeoutError (which the
- * error table classifies as retriable), or when `parent` fires. Call `done()` when the
- * operation ends, to release the timer.
- */
-export function timeoutSignal(clock: Clock, ms: number, parent?: AbortSignal): { signal: AbortSignal; done: () => void } {
-  const controller = new AbortController();
-  const timer = new AbortController();
-  const onParentAbort = (): void => controller.abort(parent?.reason);
-  parent?.addEventListener('abort', onParentAbort, { once: true });
-  if (parent?.aborted === true) onParentAbort();
-  clock.sleep(ms, timer.signal).then(
-    () => controller.abort(timeoutError(ms)),
-    () => undefined,
-  );
-  return {
-    signal: controller.signal,
-    done: () => {
-      timer.abort();
-      parent?.removeEventListener('abort', onParentAbort);
-    },
-  };
-}
-
-/** The error a timed-out call fails with: named TimeoutError, as AbortSignal.timeout() does. */
-export function timeoutError(ms: number): Error {
-  const error = new Error(`no answer within ${ms} ms`);
-  error.name = 'TimeoutError';
-  return error;
-}

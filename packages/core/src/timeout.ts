@@ -1,0 +1,56 @@
+import type { Clock } from './clock.js';
+
+/**
+ * An AbortSignal that fires after `ms` on the injected clock with a TimeoutError (which the
+ * error table classifies as retriable), or when `parent` fires. Call `done()` when the
+ * operation ends, to release the timer and the listener on `parent` (a long-lived parent
+ * signal must not collect one listener per request).
+ */
+export function timeoutSignal(clock: Clock, ms: number, parent?: AbortSignal): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const timer = new AbortController();
+  const onParentAbort = (): void => controller.abort(parent?.reason);
+  parent?.addEventListener('abort', onParentAbort, { once: true });
+  if (parent?.aborted === true) onParentAbort();
+  clock.sleep(ms, timer.signal).then(
+    () => controller.abort(timeoutError(ms)),
+    () => undefined,
+  );
+  return {
+    signal: controller.signal,
+    done: () => {
+      timer.abort();
+      parent?.removeEventListener('abort', onParentAbort);
+    },
+  };
+}
+
+/** The error a timed-out call fails with: named TimeoutError, as AbortSignal.timeout() does. */
+export function timeoutError(ms: number): Error {
+  const error = new Error(`no answer within ${ms} ms`);
+  error.name = 'TimeoutError';
+  return error;
+}
+
+/**
+ * Runs one attempt of a request with its own deadline, combined with `parent` (halt / abort).
+ * The attempt gets a signal to pass to the SDK; whether or not `work` honours it, the returned
+ * promise settles by the deadline: with work's outcome, or rejected with the signal's reason (a
+ * TimeoutError, or the parent's reason). A black-holed request therefore never holds its caller.
+ */
+export async function withTimeout<T>(clock: Clock, ms: number, parent: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const timeout = timeoutSignal(clock, ms, parent);
+  const { signal } = timeout;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = (): void => reject(signal.reason as Error);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work(signal), aborted]);
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+    timeout.done();
+  }
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { systemClock, withTimeout } from '../src/index.js';
+
+describe('withTimeout', () => {
+  it('settles by the deadline with a retriable TimeoutError when the work never answers (black hole)', async () => {
+    const blackHole = new Promise<never>(() => undefined);
+    const error = await withTimeout(systemClock, 20, undefined, () => blackHole).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).name).toBe('TimeoutError');
+  });
+
+  it('passes a signal that aborts at the deadline to the work', async () => {
+    let seen: AbortSignal | undefined;
+    await withTimeout(systemClock, 10, undefined, (signal) => {
+      seen = signal;
+      return new Promise<never>(() => undefined);
+    }).catch(() => undefined);
+    expect(seen?.aborted).toBe(true);
+  });
+
+  it('rejects with the parent reason when the parent aborts first', async () => {
+    const parent = new AbortController();
+    const pending = withTimeout(systemClock, 60_000, parent.signal, () => new Promise<never>(() => undefined));
+    parent.abort(new Error('halted'));
+    await expect(pending).rejects.toThrow('halted');
+  });
+
+  it('returns the work outcome and leaves no listener on a long-lived parent signal', async () => {
+    const parent = new AbortController();
+    const added: unknown[] = [];
+    const removed: unknown[] = [];
+    const add = parent.signal.addEventListener.bind(parent.signal);
+    const remove = parent.signal.removeEventListener.bind(parent.signal);
+    parent.signal.addEventListener = ((type: string, listener: unknown, options?: unknown) => {
+      added.push(listener);
+      add(type, listener as EventListener, options as AddEventListenerOptions);
+    }) as typeof parent.signal.addEventListener;
+    parent.signal.removeEventListener = ((type: string, listener: unknown) => {
+      removed.push(listener);
+      remove(type, listener as EventListener);
+    }) as typeof parent.signal.removeEventListener;
+    for (let i = 0; i < 50; i++) {
+      expect(await withTimeout(systemClock, 1_000, parent.signal, () => Promise.resolve(i))).toBe(i);
+    }
+    expect(added.length).toBe(50);
+    expect(removed).toEqual(added);
+  });
+});
