@@ -1,5 +1,5 @@
 import { PutItemCommand, CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { PutRecordsCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { GetShardIteratorCommand, PutRecordsCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import {
@@ -12,6 +12,7 @@ import {
   readAllRecords,
   testAccountId,
   uniqueName,
+  waitFor,
   type TestStream,
 } from './harness/index.js';
 
@@ -75,6 +76,33 @@ describe('fault proxy in front of kinesis-local', () => {
     const keys = (await readAllRecords(direct, stream.streamName)).map((r) => r.PartitionKey);
     expect(keys).toContain('reset-after-0');
     expect(keys).not.toContain('reset-before-0');
+  });
+
+  it('black hole: accepts a request and never answers; with forward the write is stored all the same', async () => {
+    proxy.setPlan(() => ({ kind: 'blackHole', forward: true }));
+    const attempt = new AbortController();
+    const pending = proxied.send(
+      new PutRecordsCommand({ StreamName: stream.streamName, Records: [{ PartitionKey: 'hole-0', Data: Buffer.from('x') }] }),
+      { abortSignal: attempt.signal },
+    );
+    const outcome = pending.then(
+      () => 'answered',
+      () => 'gave up',
+    );
+    await waitFor(() => proxy.blackHoled === 1, { timeoutMs: 10_000 });
+    const keys = (await readAllRecords(direct, stream.streamName)).map((r) => r.PartitionKey);
+    expect(keys).toContain('hole-0');
+    attempt.abort();
+    expect(await outcome).toBe('gave up');
+    await waitFor(() => proxy.blackHoled === 0, { timeoutMs: 10_000 });
+    expect(proxy.count('PutRecords', 'blackHole')).toBe(1);
+  });
+
+  it('gone resource: answers ResourceNotFoundException as Kinesis does', async () => {
+    proxy.setPlan(({ operation }) => (operation === 'GetShardIterator' ? { kind: 'gone' } : undefined));
+    await expect(
+      proxied.send(new GetShardIteratorCommand({ StreamName: stream.streamName, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' })),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException', message: expect.stringContaining('shardId-000000000000') as unknown });
   });
 
   it('draws the same decisions from the same seed', () => {

@@ -12,7 +12,18 @@ export type Fault =
   /** Wait, then forward. */
   | { readonly kind: 'delay'; readonly ms: number }
   /** PutRecords only: the records at these indices fail with `code` and are not forwarded. */
-  | { readonly kind: 'partial'; readonly indices: readonly number[]; readonly code: string };
+  | { readonly kind: 'partial'; readonly indices: readonly number[]; readonly code: string }
+  /**
+   * Black hole: the request is accepted and never answered (the connection stays open until the
+   * client gives up or the proxy closes). `forward: true` stores it upstream first, so the write
+   * happened but its answer is lost forever; the default drops it unseen.
+   */
+  | { readonly kind: 'blackHole'; readonly forward?: boolean }
+  /**
+   * Gone resource: the stream, shard, consumer or table no longer exists. Answered as the service
+   * answers it (HTTP 400, ResourceNotFoundException, with the service's message shape).
+   */
+  | { readonly kind: 'gone'; readonly message?: string };
 
 export interface RequestInfo {
   /** Operation name from X-Amz-Target, e.g. `PutRecords`, `UpdateItem`. */
@@ -37,6 +48,8 @@ export interface ProxyLogEntry {
  */
 export class FaultProxy {
   readonly log: ProxyLogEntry[] = [];
+  /** Requests swallowed by a black hole and not yet given up by their client. */
+  private readonly swallowed = new Set<http.ServerResponse>();
   private plan: FaultPlan;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -73,7 +86,14 @@ export class FaultProxy {
     return this.log.filter((e) => e.operation === operation && (kind === undefined || e.fault?.kind === kind)).length;
   }
 
+  /** Requests currently held open by a black hole (their clients have not given up yet). */
+  get blackHoled(): number {
+    return this.swallowed.size;
+  }
+
   async close(): Promise<void> {
+    for (const response of this.swallowed) response.destroy();
+    this.swallowed.clear();
     this.agent.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -99,6 +119,13 @@ export class FaultProxy {
         break;
       case 'partial':
         return this.partialPutRecords(request, response, body, fault);
+      case 'blackHole':
+        if (fault.forward === true) await this.forward(request, raw);
+        this.swallowed.add(response);
+        response.on('close', () => this.swallowed.delete(response));
+        return;
+      case 'gone':
+        return sendJson(request, response, 400, { __type: 'ResourceNotFoundException', message: fault.message ?? goneMessage(operation, body) }, 'ResourceNotFoundException');
     }
     const upstream = await this.forward(request, raw);
     response.writeHead(upstream.status, upstream.headers);
@@ -149,6 +176,14 @@ export class FaultProxy {
       upstream.end(body);
     });
   }
+}
+
+/** The message the real service gives for a resource that no longer exists. */
+function goneMessage(operation: string, body: Record<string, unknown>): string {
+  if (typeof body.TableName === 'string') return 'Requested resource not found';
+  const stream = typeof body.StreamName === 'string' ? body.StreamName : typeof body.StreamARN === 'string' ? body.StreamARN : 'stream';
+  if (typeof body.ShardId === 'string') return `Shard ${body.ShardId} in stream ${stream} under account 000000000000 does not exist`;
+  return `${operation}: Stream ${stream} under account 000000000000 not found.`;
 }
 
 function readBody(stream: NodeJS.ReadableStream): Promise<Buffer> {
