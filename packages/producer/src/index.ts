@@ -1,6 +1,7 @@
 export { KinesisProducer, type KinesisProducerOptions, type ProducerDependencies } from './producer.js';
 export { PRODUCER_DEFAULTS, PRODUCER_OPTIONS, type Jitter, type Ordering, type ProducerConfig, type ProducerTuning } from './options.js';
 export { PutRecordError, type PutRecordErrorCode } from './errors.js';
+export { ProducerWritable, type ProducerWritableEvents, type ProducerWritableOptions } from './writable.js';
 export { sdkWritePort, type SdkWritePortOptions, type StreamTarget } from './sdk-port.js';
 export type { KinesisWritePort, PutRecordsEntryResult, ShardDescription } from './port.js';
 export { METRICS } from './events.js';

@@ -22,6 +22,7 @@ import { PendingRecord } from './records.js';
 import { sdkWritePort, type StreamTarget } from './sdk-port.js';
 import type { CloseOptions, ProducerState, PutOptions, PutRecordInput, PutResult, PutTicket } from './types.js';
 import { validateRecord } from './validate.js';
+import { ProducerWritable, type ProducerWritableOptions } from './writable.js';
 
 /** What the producer is built from besides its tunable options. */
 export interface ProducerDependencies {
@@ -152,6 +153,15 @@ export class KinesisProducer {
     if (this.#state !== 'open') return this.#refuse(closedError(record));
     if (this.#admission.hasRoom(size)) return Promise.resolve<PutTicket>(this.#accept(record, size));
     return handled<PutTicket>(this.#waitForRoom(record, size, options?.signal));
+  }
+
+  /**
+   * An object-mode Writable of records over this producer, for `stream.pipeline`: `write()`
+   * returns false while the producer has no room, and the stream finishes when every record
+   * written through it has settled. See ProducerWritable and docs/producer.md.
+   */
+  writable(options?: ProducerWritableOptions): ProducerWritable {
+    return new ProducerWritable(this, options);
   }
 
   /** Sends everything accepted so far without waiting for buffering deadlines; resolves when all of it has settled. */
