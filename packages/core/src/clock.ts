@@ -7,6 +7,12 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms`, or rejects with AbortedError when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional: calls `callback` after `ms` and returns a function that cancels it, without
+   * allocating promises or errors (request timeouts use it once per request). Clocks without it
+   * get the same behaviour built from sleep().
+   */
+  timer?(ms: number, callback: () => void): () => void;
 }
 
 /** Read once: the getter allocates a number on every call, and now() runs once per produced record. */
@@ -20,5 +26,10 @@ export const systemClock: Clock = {
     } catch (error) {
       throw new AbortedError('sleep aborted', error);
     }
+  },
+  timer: (ms, callback) => {
+    // Unref'd: a pending request timeout never keeps the process alive by itself.
+    const handle = setTimeout(callback, ms).unref();
+    return () => clearTimeout(handle);
   },
 };

@@ -8,21 +8,28 @@ import type { Clock } from './clock.js';
  */
 export function timeoutSignal(clock: Clock, ms: number, parent?: AbortSignal): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
-  const timer = new AbortController();
   const onParentAbort = (): void => controller.abort(parent?.reason);
   parent?.addEventListener('abort', onParentAbort, { once: true });
   if (parent?.aborted === true) onParentAbort();
-  clock.sleep(ms, timer.signal).then(
-    () => controller.abort(timeoutError(ms)),
-    () => undefined,
-  );
+  const cancelTimer = startTimer(clock, ms, () => controller.abort(timeoutError(ms)));
   return {
     signal: controller.signal,
     done: () => {
-      timer.abort();
+      cancelTimer();
       parent?.removeEventListener('abort', onParentAbort);
     },
   };
+}
+
+/** A reason that is not an Error: cancelling a timer that never fired allocates no stack trace. */
+const CANCELLED = Symbol('timer cancelled');
+
+/** `clock.timer` when the clock has one, else the same built from sleep(). */
+function startTimer(clock: Clock, ms: number, callback: () => void): () => void {
+  if (clock.timer !== undefined) return clock.timer(ms, callback);
+  const cancel = new AbortController();
+  clock.sleep(ms, cancel.signal).then(callback, () => undefined);
+  return () => cancel.abort(CANCELLED);
 }
 
 /** The error a timed-out call fails with: named TimeoutError, as AbortSignal.timeout() does. */

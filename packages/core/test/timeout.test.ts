@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { systemClock, withTimeout } from '../src/index.js';
+import { systemClock, withTimeout, type Clock } from '../src/index.js';
 
 describe('withTimeout', () => {
   it('settles by the deadline with a retriable TimeoutError when the work never answers (black hole)', async () => {
@@ -33,5 +33,12 @@ describe('withTimeout', () => {
       await withTimeout(systemClock, 1_000, parent.signal, () => Promise.reject(new Error('no'))).catch(() => undefined);
     }
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('works with a clock that has only now() and sleep() (no timer())', async () => {
+    const sleepOnly: Clock = { now: systemClock.now, sleep: systemClock.sleep };
+    const error = await withTimeout(sleepOnly, 20, undefined, () => new Promise<never>(() => undefined)).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('TimeoutError');
+    expect(await withTimeout(sleepOnly, 1_000, undefined, () => Promise.resolve('answered'))).toBe('answered');
   });
 });
