@@ -96,10 +96,14 @@ export interface CorruptAggregateInfo {
 }
 
 /**
- * A logger as most Node loggers shape it (`console`, Powertools `Logger`, ...): a message
- * first, then structured details.
+ * A logger as most Node loggers shape it (`console`, Powertools `Logger`, the `Logger` of
+ * @kinesis-kit/core, ...): a message first, then structured details.
+ *
+ * `details` is required on purpose: this package always passes it, and a required parameter
+ * is what lets Powertools' `warn(input, ...extraInput: [Error | string] | LogAttributes[])`
+ * fit (an optional one would admit `undefined`, which none of its rest forms accepts).
  */
 export interface Logger {
-  warn(message: string, details?: Record<string, unknown>): void;
-  error(message: string, details?: Record<string, unknown>): void;
+  warn(message: string, details: Record<string, unknown>): void;
+  error(message: string, details: Record<string, unknown>): void;
 }
