@@ -20,15 +20,18 @@ export function eventRecords(event: KinesisStreamEvent): readonly KinesisStreamR
   return event.Records;
 }
 
-/** Decodes one event record's base64 data and parses its shard id and arrival time. */
-export function parseParent(parent: KinesisStreamRecord, index: number): ParentRecord {
+/**
+ * Decodes one event record's base64 data and parses its shard id and arrival time. `where`
+ * names the record in error messages (e.g. `Records[3]`).
+ */
+export function parseParent(parent: KinesisStreamRecord, where: string): ParentRecord {
   const payload: unknown = isObject(parent) ? parent.kinesis : undefined;
   if (!isKinesisPayload(payload)) {
-    throw invalid(`Records[${index}] has no valid "kinesis" payload (data, partitionKey, sequenceNumber, approximateArrivalTimestamp)`);
+    throw invalid(`${where} has no valid "kinesis" payload (data, partitionKey, sequenceNumber, approximateArrivalTimestamp)`);
   }
   const match = typeof parent.eventID === 'string' ? EVENT_ID.exec(parent.eventID) : null;
   if (match?.[1] === undefined) {
-    throw invalid(`Records[${index}].eventID ${JSON.stringify(parent.eventID)} is not "shardId-...:<sequenceNumber>"`);
+    throw invalid(`${where}.eventID ${JSON.stringify(parent.eventID)} is not "shardId-...:<sequenceNumber>"`);
   }
   return {
     parent,

@@ -1,4 +1,4 @@
-export { deaggregateEvent } from './deaggregate-event.js';
+export { deaggregateEvent, deaggregateRecord } from './deaggregate-event.js';
 export type { DeaggregateEventOptions } from './deaggregate-event.js';
 export { kinesisHandler } from './handler.js';
 export type { KinesisLambdaHandler } from './handler.js';
