@@ -3,10 +3,19 @@ export type { DeaggregateEventOptions } from './deaggregate-event.js';
 export { kinesisHandler } from './handler.js';
 export type { KinesisLambdaHandler } from './handler.js';
 export { kinesisHandlerDefaults } from './options.js';
+export { kinesisWindowHandler, WINDOW_STATE_LIMIT_BYTES } from './window-handler.js';
+export type {
+  KinesisLambdaWindowHandler,
+  TumblingWindow,
+  WindowHandler,
+  WindowHandlerOptions,
+  WindowResult,
+} from './window-handler.js';
 export type {
   BatchHandler,
   BatchModeOptions,
   BatchResult,
+  CommonOptions,
   KinesisHandlerOptions,
   RecordFailure,
   RecordHandler,
