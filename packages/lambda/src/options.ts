@@ -99,12 +99,20 @@ export function resolveCommonOptions(fn: unknown, options: unknown): CommonOptio
   if (typeof o['reportBatchItemFailures'] !== 'boolean') {
     throw invalid('reportBatchItemFailures must be true or false, matching the event source mapping');
   }
+  return { reportBatchItemFailures: o['reportBatchItemFailures'], ...resolveCallbacks(o) };
+}
+
+/** The callbacks and logger every handler takes. */
+export type Callbacks = Pick<CommonOptions, 'onCorrupt' | 'onFailure' | 'logger'>;
+
+/** Checks `onCorrupt`, `onFailure` and `logger`; throws `INVALID_OPTIONS` on the first problem. */
+export function resolveCallbacks(options: Readonly<Record<string, unknown>>): Callbacks {
   for (const name of ['onCorrupt', 'onFailure'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'function') throw invalid(`${name} must be a function`);
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw invalid(`${name} must be a function`);
   }
-  if (o['logger'] !== undefined && !isLogger(o['logger'])) throw invalid('logger must have warn() and error() methods');
-  const { reportBatchItemFailures, onCorrupt, onFailure, logger } = options as CommonOptions;
-  return { reportBatchItemFailures, onCorrupt, onFailure, logger };
+  if (options['logger'] !== undefined && !isLogger(options['logger'])) throw invalid('logger must have warn() and error() methods');
+  const { onCorrupt, onFailure, logger } = options as Callbacks;
+  return { onCorrupt, onFailure, logger };
 }
 
 function isLogger(value: unknown): value is Logger {
