@@ -52,7 +52,7 @@ export interface KinesisStreamTumblingWindowEvent extends KinesisStreamEvent {
   readonly eventSourceARN?: string | undefined;
   /** True on the last invocation of the window: the state is final, process it now. */
   readonly isFinalInvokeForWindow: boolean;
-  /** True when Lambda ended the window early (e.g. the state passed 1 MB); the next invocation starts a fresh state. */
+  /** True when Lambda ends the window early (e.g. the state passed 1 MB); the next invocation continues it with a fresh state. */
   readonly isWindowTerminatedEarly: boolean;
 }
 

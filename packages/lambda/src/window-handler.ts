@@ -46,8 +46,8 @@ export interface WindowResult<TState extends object> {
 }
 
 /**
- * Called once per invocation, also when there are no records (the final invocation of a window
- * usually has none), with every user record of the event in stream order.
+ * Called once per invocation with every user record of the event in stream order, also when
+ * there are none (the final invocation of a window may have none).
  */
 export type WindowHandler<TState extends object, TContext = LambdaContext> = (
   records: readonly KinesisUserRecord[],

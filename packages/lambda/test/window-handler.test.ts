@@ -73,7 +73,7 @@ describe('kinesisWindowHandler', () => {
 
     const first = await handler(windowEvent(PUT.slice(0, 2)), lambdaContext());
     const second = await handler(windowEvent(PUT.slice(2), { state: first.state, firstSequenceNumber: 100n }), lambdaContext());
-    // The final invocation of a window comes with no records.
+    // The final invocation of a window may come with no records.
     const last = await handler(windowEvent([], { state: second.state, isFinalInvokeForWindow: true }), lambdaContext());
 
     expect(finals).toEqual([{ 'pk-a': 3, 'pk-b': 2, 'pk-c': 1 }]);
