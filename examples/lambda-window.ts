@@ -20,19 +20,25 @@ interface Totals {
   readonly [customerId: string]: number;
 }
 
-declare function parseOrder(record: KinesisUserRecord): { customerId: string; amountCents: number } | undefined;
+declare function parseOrder(record: KinesisUserRecord): { customerId: string; amount: number; currency: string } | undefined;
+declare function toEuroCents(amount: number, currency: string): Promise<number>; // a rate lookup that can fail
 declare const reports: { putWindow(start: string, end: string, totals: Totals): Promise<void> }; // idempotent
 
 export const handler: KinesisStreamTumblingWindowHandler = kinesisWindowHandler<Totals>(
   async (records, window: TumblingWindow<Totals>): Promise<WindowResult<Totals>> => {
-    // `state` is committed at the end of each Kinesis record only: if a member of an aggregate
-    // fails, the state returned is the one from before the aggregate, where Lambda resumes.
+    // `state` covers whole Kinesis records only. Lambda resumes a failure at the failed
+    // record's parent Kinesis record (the whole aggregate), so that is the state to return.
     let state = window.state;
     let pending = state;
     for (const [index, record] of records.entries()) {
-      const order = parseOrder(record);
+      const order = parseOrder(record); // undefined: not an order, skipped (never retried)
       if (order !== undefined) {
-        pending = { ...pending, [order.customerId]: (pending[order.customerId] ?? 0) + order.amountCents };
+        try {
+          const cents = await toEuroCents(order.amount, order.currency);
+          pending = { ...pending, [order.customerId]: (pending[order.customerId] ?? 0) + cents };
+        } catch (error) {
+          return { state, failures: [{ record, error }] };
+        }
       }
       if (records[index + 1]?.sequenceNumber !== record.sequenceNumber) state = pending;
     }
