@@ -2,7 +2,7 @@ import { deaggregate } from '@kinesis-kit/aggregation';
 import type { CorruptAggregateInfo as DecoderCorruptInfo, DeaggregatedRecord } from '@kinesis-kit/aggregation';
 import { eventRecords, parseParent } from './event.js';
 import type { ParentRecord } from './event.js';
-import type { CorruptAggregateInfo, KinesisStreamEvent, KinesisUserRecord, Logger } from './types.js';
+import type { CorruptAggregateInfo, KinesisStreamEvent, KinesisStreamRecord, KinesisUserRecord, Logger } from './types.js';
 
 export interface DeaggregateEventOptions {
   /**
@@ -29,12 +29,24 @@ export function deaggregateEvent(
 ): KinesisUserRecord[] {
   const userRecords: KinesisUserRecord[] = [];
   eventRecords(event).forEach((record, index) => {
-    const parent = parseParent(record, index);
+    const parent = parseParent(record, `Records[${index}]`);
     for (const member of deaggregateParent(parent, options)) {
       userRecords.push(toUserRecord(member, parent));
     }
   });
   return userRecords;
+}
+
+/**
+ * The user records of one Kinesis record of a Lambda event (one element of `event.Records`),
+ * in order: the members of a KPL aggregate, or the record itself. For code that walks
+ * `event.Records` itself, e.g. a Powertools record handler. Same rules as `deaggregateEvent`:
+ * a corrupt aggregate comes back as one plain record and is reported; throws
+ * `LambdaHandlerError` `INVALID_EVENT` only when `record` is not shaped like a Kinesis event record.
+ */
+export function deaggregateRecord(record: KinesisStreamRecord, options: DeaggregateEventOptions = {}): KinesisUserRecord[] {
+  const parent = parseParent(record, 'the record');
+  return deaggregateParent(parent, options).map((member) => toUserRecord(member, parent));
 }
 
 function deaggregateParent(parent: ParentRecord, options: DeaggregateEventOptions): DeaggregatedRecord[] {

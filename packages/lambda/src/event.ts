@@ -1,5 +1,5 @@
 import { LambdaHandlerError } from './errors.js';
-import type { KinesisStreamEvent, KinesisStreamRecord } from './types.js';
+import type { KinesisStreamEvent, KinesisStreamRecord, KinesisStreamTumblingWindowEvent } from './types.js';
 
 /** What every user record of one event record shares, decoded and checked once. */
 export interface ParentRecord {
@@ -20,15 +20,66 @@ export function eventRecords(event: KinesisStreamEvent): readonly KinesisStreamR
   return event.Records;
 }
 
-/** Decodes one event record's base64 data and parses its shard id and arrival time. */
-export function parseParent(parent: KinesisStreamRecord, index: number): ParentRecord {
+/** True when the event comes from an event source mapping with a tumbling window. */
+export function isTumblingWindowEvent(event: KinesisStreamEvent): event is KinesisStreamTumblingWindowEvent {
+  return isObject(event) && (event as Partial<KinesisStreamTumblingWindowEvent>).window !== undefined;
+}
+
+/** The checked window fields of a tumbling-window event. */
+export interface WindowFields {
+  readonly start: string;
+  readonly end: string;
+  readonly state: Readonly<Record<string, unknown>> | undefined;
+  readonly isFinalInvokeForWindow: boolean;
+  readonly isWindowTerminatedEarly: boolean;
+  readonly shardId: string | undefined;
+  readonly eventSourceARN: string | undefined;
+}
+
+/**
+ * The window fields of a tumbling-window event, checked: `window.start`/`end` strings, the two
+ * flags booleans when present (absent reads as false), `state` an object when present.
+ */
+export function windowFields(event: KinesisStreamTumblingWindowEvent): WindowFields {
+  const { window, state, isFinalInvokeForWindow, isWindowTerminatedEarly, shardId, eventSourceARN } = event;
+  if (!isObject(window) || typeof window.start !== 'string' || typeof window.end !== 'string') {
+    throw invalid(`the event's window must be { start, end } with ISO 8601 strings, got ${JSON.stringify(window)}`);
+  }
+  const flags = { isFinalInvokeForWindow, isWindowTerminatedEarly } as Record<string, unknown>;
+  for (const [name, flag] of Object.entries(flags)) {
+    if (flag !== undefined && typeof flag !== 'boolean') throw invalid(`${name} must be a boolean, got ${JSON.stringify(flag)}`);
+  }
+  if (state !== undefined && state !== null && !isPlainObject(state)) {
+    throw invalid(`the window state must be an object, got ${JSON.stringify(state)}`);
+  }
+  return {
+    start: window.start,
+    end: window.end,
+    state: isPlainObject(state) ? state : undefined,
+    isFinalInvokeForWindow: isFinalInvokeForWindow === true,
+    isWindowTerminatedEarly: isWindowTerminatedEarly === true,
+    shardId: typeof shardId === 'string' ? shardId : undefined,
+    eventSourceARN: typeof eventSourceARN === 'string' ? eventSourceARN : undefined,
+  };
+}
+
+/** A non-null object that is not an array. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return isObject(value) && !Array.isArray(value);
+}
+
+/**
+ * Decodes one event record's base64 data and parses its shard id and arrival time. `where`
+ * names the record in error messages (e.g. `Records[3]`).
+ */
+export function parseParent(parent: KinesisStreamRecord, where: string): ParentRecord {
   const payload: unknown = isObject(parent) ? parent.kinesis : undefined;
   if (!isKinesisPayload(payload)) {
-    throw invalid(`Records[${index}] has no valid "kinesis" payload (data, partitionKey, sequenceNumber, approximateArrivalTimestamp)`);
+    throw invalid(`${where} has no valid "kinesis" payload (data, partitionKey, sequenceNumber, approximateArrivalTimestamp)`);
   }
   const match = typeof parent.eventID === 'string' ? EVENT_ID.exec(parent.eventID) : null;
   if (match?.[1] === undefined) {
-    throw invalid(`Records[${index}].eventID ${JSON.stringify(parent.eventID)} is not "shardId-...:<sequenceNumber>"`);
+    throw invalid(`${where}.eventID ${JSON.stringify(parent.eventID)} is not "shardId-...:<sequenceNumber>"`);
   }
   return {
     parent,

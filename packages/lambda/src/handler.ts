@@ -1,10 +1,11 @@
 import { deaggregateEvent } from './deaggregate-event.js';
 import { LambdaHandlerError } from './errors.js';
+import { isTumblingWindowEvent } from './event.js';
+import { batchItemFailed, earliestFailure, isBatchResult, reportFailure } from './failures.js';
 import { resolveConfig } from './options.js';
 import type {
   BatchHandler,
   BatchModeOptions,
-  BatchResult,
   HandlerConfig,
   KinesisHandlerOptions,
   RecordFailure,
@@ -59,6 +60,13 @@ export function kinesisHandler<TContext>(
 ): KinesisLambdaHandler<TContext> {
   const config = resolveConfig<TContext>(fn, options);
   return async (event, context) => {
+    if (isTumblingWindowEvent(event)) {
+      // Answering without `state` would fail every invocation until Lambda discards the records.
+      throw new LambdaHandlerError(
+        'INVALID_EVENT',
+        'the event comes from a tumbling window (TumblingWindowInSeconds): Lambda needs { state } in the response; use kinesisWindowHandler',
+      );
+    }
     const records = deaggregateEvent(event, { onCorrupt: config.onCorrupt, logger: config.logger });
     const failure =
       config.mode === 'batch'
@@ -90,41 +98,16 @@ async function runBatch<TContext>(
 ): Promise<RecordFailure | undefined> {
   if (records.length === 0) return undefined;
   const result: unknown = await fn(records, context);
-  return earliestFailure(result, records);
+  return batchFailure(result, records);
 }
 
-/** The reported failure whose record comes first in the batch, after checking the result. */
-function earliestFailure(result: unknown, records: readonly KinesisUserRecord[]): RecordFailure | undefined {
+/** The earliest failure a batch function returned, after checking its result. */
+function batchFailure(result: unknown, records: readonly KinesisUserRecord[]): RecordFailure | undefined {
   if (result === undefined) return undefined;
   if (!isBatchResult(result)) {
     throw new LambdaHandlerError('INVALID_BATCH_RESULT', 'a batch handler must return nothing or { failures: [...] }');
   }
-  const position = new Map(records.map((record, index) => [recordKey(record), index]));
-  let earliest: { index: number; failure: RecordFailure } | undefined;
-  for (const failure of result.failures) {
-    const index = isRecordFailure(failure) ? position.get(recordKey(failure.record)) : undefined;
-    if (index === undefined) {
-      throw new LambdaHandlerError('INVALID_BATCH_RESULT', 'a reported failure names a record that is not in this batch');
-    }
-    if (earliest === undefined || index < earliest.index) earliest = { index, failure };
-  }
-  if (earliest === undefined) return undefined;
-  // Report the batch's own record object, even if the function returned a copy of it.
-  return { ...earliest.failure, record: records[earliest.index] ?? earliest.failure.record };
-}
-
-function recordKey(record: Pick<KinesisUserRecord, 'sequenceNumber' | 'subSequenceNumber'>): string {
-  return `${record.sequenceNumber}/${record.subSequenceNumber}`;
-}
-
-function isBatchResult(value: unknown): value is BatchResult {
-  return typeof value === 'object' && value !== null && Array.isArray((value as Partial<BatchResult>).failures);
-}
-
-function isRecordFailure(value: unknown): value is RecordFailure {
-  if (typeof value !== 'object' || value === null) return false;
-  const { record } = value as { record?: Partial<KinesisUserRecord> };
-  return typeof record?.sequenceNumber === 'string' && typeof record.subSequenceNumber === 'number';
+  return earliestFailure(result.failures, records);
 }
 
 function settle<TContext>(
@@ -132,29 +115,10 @@ function settle<TContext>(
   config: HandlerConfig<TContext>,
 ): KinesisStreamBatchResponse | undefined {
   if (failure === undefined) return config.reportBatchItemFailures ? { batchItemFailures: [] } : undefined;
-  report(failure, config);
+  reportFailure(failure, config);
   if (config.reportBatchItemFailures) {
     return { batchItemFailures: [{ itemIdentifier: failure.record.sequenceNumber }] };
   }
   if (config.mode === 'record') throw failure.error;
-  const { sequenceNumber, subSequenceNumber } = failure.record;
-  throw new LambdaHandlerError(
-    'BATCH_ITEM_FAILED',
-    `user record ${sequenceNumber}/${subSequenceNumber} failed and reportBatchItemFailures is off; Lambda retries the whole batch`,
-    { cause: failure.error },
-  );
-}
-
-function report<TContext>(failure: RecordFailure, config: HandlerConfig<TContext>): void {
-  const { record, error } = failure;
-  config.logger?.error('Kinesis user record failed; Lambda will redeliver from its parent record', {
-    sequenceNumber: record.sequenceNumber,
-    subSequenceNumber: record.subSequenceNumber,
-    partitionKey: record.partitionKey,
-    shardId: record.shardId,
-    eventID: record.eventID,
-    response: config.reportBatchItemFailures ? 'batchItemFailures' : 'rethrow',
-    error,
-  });
-  config.onFailure?.(failure);
+  throw batchItemFailed(failure);
 }

@@ -1,12 +1,21 @@
-export { deaggregateEvent } from './deaggregate-event.js';
+export { deaggregateEvent, deaggregateRecord } from './deaggregate-event.js';
 export type { DeaggregateEventOptions } from './deaggregate-event.js';
 export { kinesisHandler } from './handler.js';
 export type { KinesisLambdaHandler } from './handler.js';
 export { kinesisHandlerDefaults } from './options.js';
+export { kinesisWindowHandler, WINDOW_STATE_LIMIT_BYTES } from './window-handler.js';
+export type {
+  KinesisLambdaWindowHandler,
+  TumblingWindow,
+  WindowHandler,
+  WindowHandlerOptions,
+  WindowResult,
+} from './window-handler.js';
 export type {
   BatchHandler,
   BatchModeOptions,
   BatchResult,
+  CommonOptions,
   KinesisHandlerOptions,
   RecordFailure,
   RecordHandler,

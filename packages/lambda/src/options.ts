@@ -35,7 +35,8 @@ export type BatchHandler<TContext = LambdaContext> = (
   context: TContext,
 ) => BatchResult | void | Promise<BatchResult | void>;
 
-interface CommonOptions {
+/** The options every handler of this package takes. */
+export interface CommonOptions {
   /**
    * Must equal the event source mapping's setting (`FunctionResponseTypes:
    * [ReportBatchItemFailures]`). Required: with `true` but the setting off, Lambda ignores the
@@ -78,6 +79,18 @@ export type HandlerConfig<TContext> = CommonOptions &
 
 /** Checks the arguments of `kinesisHandler`; throws `INVALID_OPTIONS` on the first problem. */
 export function resolveConfig<TContext>(fn: unknown, options: unknown): HandlerConfig<TContext> {
+  const common = resolveCommonOptions(fn, options);
+  const mode = (options as Record<string, unknown>)['mode'] ?? kinesisHandlerDefaults.mode;
+  if (mode !== 'record' && mode !== 'batch') throw invalid(`mode must be 'record' or 'batch', got ${String(mode)}`);
+  // The checks are all a runtime can make; the overloads tie `fn`'s type to `mode`.
+  return { ...common, mode, fn } as HandlerConfig<TContext>;
+}
+
+/**
+ * Checks the function and the options every handler shares; throws `INVALID_OPTIONS` on the
+ * first problem. Returns only the shared options (a copy).
+ */
+export function resolveCommonOptions(fn: unknown, options: unknown): CommonOptions {
   if (typeof fn !== 'function') throw invalid('the first argument must be your handler function');
   if (typeof options !== 'object' || options === null) {
     throw invalid('options are required: at least { reportBatchItemFailures: true | false }');
@@ -86,15 +99,20 @@ export function resolveConfig<TContext>(fn: unknown, options: unknown): HandlerC
   if (typeof o['reportBatchItemFailures'] !== 'boolean') {
     throw invalid('reportBatchItemFailures must be true or false, matching the event source mapping');
   }
-  const mode = o['mode'] ?? kinesisHandlerDefaults.mode;
-  if (mode !== 'record' && mode !== 'batch') throw invalid(`mode must be 'record' or 'batch', got ${String(mode)}`);
+  return { reportBatchItemFailures: o['reportBatchItemFailures'], ...resolveCallbacks(o) };
+}
+
+/** The callbacks and logger every handler takes. */
+export type Callbacks = Pick<CommonOptions, 'onCorrupt' | 'onFailure' | 'logger'>;
+
+/** Checks `onCorrupt`, `onFailure` and `logger`; throws `INVALID_OPTIONS` on the first problem. */
+export function resolveCallbacks(options: Readonly<Record<string, unknown>>): Callbacks {
   for (const name of ['onCorrupt', 'onFailure'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'function') throw invalid(`${name} must be a function`);
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw invalid(`${name} must be a function`);
   }
-  if (o['logger'] !== undefined && !isLogger(o['logger'])) throw invalid('logger must have warn() and error() methods');
-  // The checks above are all a runtime can make; the overloads tie `fn`'s type to `mode`.
-  const { reportBatchItemFailures, onCorrupt, onFailure, logger } = options as CommonOptions;
-  return { reportBatchItemFailures, onCorrupt, onFailure, logger, mode, fn } as HandlerConfig<TContext>;
+  if (options['logger'] !== undefined && !isLogger(options['logger'])) throw invalid('logger must have warn() and error() methods');
+  const { onCorrupt, onFailure, logger } = options as Callbacks;
+  return { onCorrupt, onFailure, logger };
 }
 
 function isLogger(value: unknown): value is Logger {
@@ -103,6 +121,7 @@ function isLogger(value: unknown): value is Logger {
   return typeof warn === 'function' && typeof error === 'function';
 }
 
-function invalid(message: string): LambdaHandlerError {
+/** A `LambdaHandlerError` `INVALID_OPTIONS`. */
+export function invalid(message: string): LambdaHandlerError {
   return new LambdaHandlerError('INVALID_OPTIONS', message);
 }

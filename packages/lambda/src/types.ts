@@ -37,6 +37,34 @@ export interface KinesisStreamEvent {
   readonly Records: readonly KinesisStreamRecord[];
 }
 
+/**
+ * The event of an event source mapping with a tumbling window (`TumblingWindowInSeconds`): the
+ * records of one window, in several invocations, each carrying the state the previous one
+ * returned. Mirrors `KinesisStreamTumblingWindowEvent` of @types/aws-lambda, plus the
+ * `shardId` and `eventSourceARN` that Lambda also sends.
+ */
+export interface KinesisStreamTumblingWindowEvent extends KinesisStreamEvent {
+  /** ISO 8601 bounds of the window, from the records' arrival times, e.g. `"2020-12-09T07:04:00Z"`. */
+  readonly window: { readonly start: string; readonly end: string };
+  /** What the previous invocation of this window returned as `state`; absent or `{}` at first. */
+  readonly state?: Readonly<Record<string, unknown>> | undefined;
+  readonly shardId?: string | undefined;
+  readonly eventSourceARN?: string | undefined;
+  /** True on the last invocation of the window: the state is final, process it now. */
+  readonly isFinalInvokeForWindow: boolean;
+  /** True when Lambda ends the window early (e.g. the state passed 1 MB); the next invocation continues it with a fresh state. */
+  readonly isWindowTerminatedEarly: boolean;
+}
+
+/**
+ * What a tumbling-window handler returns. Lambda counts a response without `state` as a failed
+ * invocation; `batchItemFailures` is read only with `ReportBatchItemFailures` on.
+ */
+export interface KinesisStreamStateResponse<TState extends object = Record<string, unknown>> {
+  state: TState;
+  batchItemFailures: KinesisStreamBatchItemFailure[];
+}
+
 export interface KinesisStreamBatchItemFailure {
   /** Sequence number of the Kinesis record from which Lambda resumes. */
   itemIdentifier: string;
@@ -96,10 +124,14 @@ export interface CorruptAggregateInfo {
 }
 
 /**
- * A logger as most Node loggers shape it (`console`, Powertools `Logger`, ...): a message
- * first, then structured details.
+ * A logger as most Node loggers shape it (`console`, Powertools `Logger`, the `Logger` of
+ * @kinesis-kit/core, ...): a message first, then structured details.
+ *
+ * `details` is required on purpose: this package always passes it, and a required parameter
+ * is what lets Powertools' `warn(input, ...extraInput: [Error | string] | LogAttributes[])`
+ * fit (an optional one would admit `undefined`, which none of its rest forms accepts).
  */
 export interface Logger {
-  warn(message: string, details?: Record<string, unknown>): void;
-  error(message: string, details?: Record<string, unknown>): void;
+  warn(message: string, details: Record<string, unknown>): void;
+  error(message: string, details: Record<string, unknown>): void;
 }

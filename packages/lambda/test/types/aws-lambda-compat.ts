@@ -9,14 +9,16 @@ import type {
   KinesisStreamHandler,
   KinesisStreamRecord as AwsKinesisStreamRecord,
   KinesisStreamTumblingWindowEvent,
+  KinesisStreamTumblingWindowHandler,
 } from 'aws-lambda';
-import { deaggregateEvent, kinesisHandler } from '../../src/index.js';
+import { deaggregateEvent, kinesisHandler, kinesisWindowHandler } from '../../src/index.js';
 import type {
   BatchResult,
   KinesisLambdaHandler,
   KinesisStreamBatchResponse,
   KinesisStreamEvent,
   KinesisStreamRecord,
+  KinesisStreamTumblingWindowEvent as OurTumblingWindowEvent,
   KinesisUserRecord,
   LambdaContext,
 } from '../../src/index.js';
@@ -40,6 +42,19 @@ export const batchModeHandler: KinesisStreamHandler = kinesisHandler(
   async (records): Promise<BatchResult> => ({ failures: records.slice(0, 1).map((record) => ({ record })) }),
   { mode: 'batch', reportBatchItemFailures: true },
 );
+// The window handler is a KinesisStreamTumblingWindowHandler, with an interface as its state.
+interface Totals {
+  readonly orders: number;
+  readonly amountCents: number;
+}
+export const windowEventIn = (event: KinesisStreamTumblingWindowEvent): OurTumblingWindowEvent => event;
+export const windowHandler: KinesisStreamTumblingWindowHandler = kinesisWindowHandler<Totals>(
+  (records, window) => ({ state: { ...window.state, orders: window.state.orders + records.length } }),
+  { reportBatchItemFailures: true, initialState: () => ({ orders: 0, amountCents: 0 }) },
+);
+// @ts-expect-error a window function must return a state
+kinesisWindowHandler<Totals>(() => ({ failures: [] }), { reportBatchItemFailures: true, initialState: () => ({ orders: 0, amountCents: 0 }) });
+
 // Annotating the context parameter with Lambda's Context carries it through.
 export const fullContextHandler: KinesisLambdaHandler<Context> = kinesisHandler(
   (_record, context: Context) => context.functionVersion,
