@@ -185,9 +185,12 @@ describe('enhanced fan-out over HTTP/2 (SDK default handler, loopback peer servi
     expect(replacement!.startingPosition).toEqual({ Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: lastContinuation(stalled!) });
   });
 
-  it('survives the peer sending GOAWAY and closing the session mid-subscription', async () => {
+  it.each([
+    { how: 'with GOAWAY', goAway: true },
+    { how: 'abruptly (TLS connection closed, no GOAWAY)', goAway: false },
+  ])('survives the peer closing the session mid-subscription $how', async ({ goAway }) => {
     const shardId = 'shardId-000000000000';
-    const { peer, h2, stream } = await setUp(1, { heartbeatMillis: 200, faults: (s) => (s.id === 0 ? { kind: 'closeSession', afterEvents: 2 } : undefined) });
+    const { peer, h2, stream } = await setUp(1, { heartbeatMillis: 200, faults: (s) => (s.id === 0 ? { kind: 'closeSession', afterEvents: 2, goAway } : undefined) });
     await putTexts(plain, stream.streamName, texts('early', 50), ['a', 'b']);
     const { reports, started } = startConsumer(h2, stream.streamName);
     await started;

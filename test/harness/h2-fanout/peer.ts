@@ -1,5 +1,6 @@
 import http2, { type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { checkRequestShape } from './request-shape.js';
 import { ServedSubscription, type SubscriptionFault, type SubscriptionRecord, type SubscriptionSettings } from './subscription.js';
 import { peerTls } from './tls.js';
@@ -47,7 +48,10 @@ export class H2FanOutPeer {
   readonly #options: H2FanOutPeerOptions & typeof DEFAULTS;
   readonly #sessionIds = new WeakMap<http2.Http2Session, number>();
   readonly #open = new Set<ServerHttp2Session>();
+  /** TLS sockets by remote port, to reset a session's connection without HTTP/2 (the session's own socket refuses that). */
+  readonly #sockets = new Map<number, TLSSocket>();
   readonly #active = new Map<string, ServedSubscription>();
+  #subscribeCalls = 0;
 
   private constructor(options: H2FanOutPeerOptions) {
     this.#options = { ...DEFAULTS, ...options };
@@ -55,6 +59,11 @@ export class H2FanOutPeer {
     this.#upstream = new Upstream(options.upstream);
     const { key, cert } = peerTls();
     this.#server = http2.createSecureServer({ key, cert });
+    this.#server.on('secureConnection', (socket: TLSSocket) => {
+      const port = socket.remotePort ?? -1;
+      this.#sockets.set(port, socket);
+      socket.once('close', () => this.#sockets.delete(port));
+    });
     this.#server.on('session', (session) => this.#onSession(session));
     this.#server.on('stream', (stream, headers) => {
       this.#onStream(stream, headers).catch((error: unknown) => stream.destroy(error instanceof Error ? error : new Error(String(error))));
@@ -124,8 +133,9 @@ export class H2FanOutPeer {
     try {
       const { ConsumerDescription: consumer } = await this.#upstream.call<{ ConsumerDescription: { StreamARN: string; ConsumerStatus: string } }>('DescribeStreamConsumer', { ConsumerARN: consumerARN }, credentials);
       if (consumer.ConsumerStatus !== 'ACTIVE') return answerError(stream, 400, 'ResourceInUseException', `Consumer ${consumerARN} is not ACTIVE`);
-      const record: SubscriptionRecord = { id: this.subscriptions.length, sessionId, consumerARN, shardId, startingPosition, events: [], end: undefined };
-      const served = new ServedSubscription(record, stream, consumer.StreamARN, credentials, this.#upstream, this.#options, this.#options.faults?.(record));
+      const record: SubscriptionRecord = { id: this.#subscribeCalls++, sessionId, consumerARN, shardId, startingPosition, events: [], end: undefined };
+      const fault = this.#options.faults?.(record);
+      const served = new ServedSubscription(record, stream, consumer.StreamARN, credentials, this.#upstream, this.#options, fault, (goAway) => this.#closeConnection(stream.session, goAway));
       const iterator = await served.firstIterator();
       previous?.takeOver();
       this.#active.set(key, served);
@@ -135,6 +145,14 @@ export class H2FanOutPeer {
       if (!(error instanceof UpstreamError)) throw error;
       answerError(stream, error.status, error.code, error.message);
     }
+  }
+
+  /** The closeSession fault: GOAWAY then close, or the TLS connection closed with no HTTP/2 goodbye. */
+  #closeConnection(session: http2.Http2Session | undefined, goAway: boolean): void {
+    if (session === undefined) return;
+    if (!goAway) return void this.#sockets.get(session.socket.remotePort ?? -1)?.destroy();
+    session.goaway(http2.constants.NGHTTP2_NO_ERROR);
+    setImmediate(() => session.destroy()); // once the GOAWAY frame is written
   }
 }
 

@@ -1,4 +1,4 @@
-import http2, { type ServerHttp2Stream } from 'node:http2';
+import type { ServerHttp2Stream } from 'node:http2';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exceptionEvent, initialResponse, subscribeToShardEvent, type WireEvent } from './event-stream.js';
 import type { ClientCredentials, Upstream } from './upstream.js';
@@ -7,8 +7,11 @@ import type { ClientCredentials, Upstream } from './upstream.js';
 export type SubscriptionFault =
   /** After `afterEvents` events, send nothing more and keep the stream open (a silent stall). */
   | { readonly kind: 'stall'; readonly afterEvents: number }
-  /** After `afterEvents` events, send GOAWAY on the subscription's session and close the connection. */
-  | { readonly kind: 'closeSession'; readonly afterEvents: number };
+  /**
+   * After `afterEvents` events, close the subscription's session (its TLS connection): after a
+   * GOAWAY frame (`goAway: true`), or abruptly: the TLS connection closed with no HTTP/2 frame.
+   */
+  | { readonly kind: 'closeSession'; readonly afterEvents: number; readonly goAway: boolean };
 
 export type SubscriptionEndReason =
   /** The peer ended it after subscriptionMillis, as the service does after 5 minutes. */
@@ -76,6 +79,8 @@ export class ServedSubscription {
     private readonly upstream: Upstream,
     private readonly settings: SubscriptionSettings,
     private readonly fault: SubscriptionFault | undefined,
+    /** Closes the connection the subscription came on (the closeSession fault). */
+    private readonly closeConnection: (goAway: boolean) => void,
   ) {
     stream.on('error', () => undefined);
     stream.once('close', () => {
@@ -164,9 +169,7 @@ export class ServedSubscription {
       return true;
     }
     this.record.end = 'sessionClosed';
-    const session = this.stream.session;
-    session?.goaway(http2.constants.NGHTTP2_NO_ERROR);
-    setImmediate(() => session?.destroy());
+    this.closeConnection(fault.goAway);
     return true;
   }
 
