@@ -12,7 +12,7 @@ import { KinesisConsumer, type KinesisConsumerOptions } from '@kinesis-kit/consu
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { H2FanOutPeer, type H2FanOutPeerOptions } from './harness/h2-fanout/peer.js';
 import type { SubscriptionRecord } from './harness/h2-fanout/subscription.js';
-import { h2KinesisClient, peerTls } from './harness/h2-fanout/tls.js';
+import { h2KinesisClient, peerTls, type H2ClientOptions } from './harness/h2-fanout/tls.js';
 import { createStream, dynamoClient, kinesisClient, listAllShards, readAllRecords, testAccountId, uniqueName, waitFor, waitForStreamActive, type TestStream } from './harness/index.js';
 import { deliveries, FAST_CONSUMER, putTexts, reportingProcessor, type Report } from './workers/fixtures.js';
 import { kinesisFanOutPort } from '../packages/consumer/src/retrieval/fanout-port.js';
@@ -49,10 +49,10 @@ describe('enhanced fan-out over HTTP/2 (SDK default handler, loopback peer servi
     dynamo.destroy();
   });
 
-  async function setUp(shards: number, options: Omit<H2FanOutPeerOptions, 'upstream'> = {}): Promise<{ peer: H2FanOutPeer; h2: KinesisClient; stream: TestStream }> {
+  async function setUp(shards: number, options: Omit<H2FanOutPeerOptions, 'upstream'> = {}, handler: H2ClientOptions['handler'] = {}): Promise<{ peer: H2FanOutPeer; h2: KinesisClient; stream: TestStream }> {
     stream = await createStream(plain, shards, 'h2');
     peer = await H2FanOutPeer.start({ upstream: inject('kinesisEndpoint'), ...options });
-    h2 = h2KinesisClient({ endpoint: peer.endpoint, accountId });
+    h2 = h2KinesisClient({ endpoint: peer.endpoint, accountId, handler });
     return { peer, h2, stream };
   }
 
@@ -119,9 +119,15 @@ describe('enhanced fan-out over HTTP/2 (SDK default handler, loopback peer servi
     expect(peer.subscriptions.every((s) => s.events.some((e) => e.sequenceNumbers.length > 0))).toBe(true);
   });
 
-  it('gives each shard its own HTTP/2 session: the SDK isolates event streams, so N shards are N sessions of one stream each', async () => {
+  // Not one session for many shards: the SDK gives every event stream a session of its own
+  // (NodeHttp2Handler's isEventStream), whatever disableConcurrentStreams says; that setting only
+  // decides whether the other calls share sessions (the Kinesis default, true, gives each its own).
+  it.each([
+    { settings: 'the Kinesis default handler', handler: {}, controlCallsShareSessions: false },
+    { settings: 'disableConcurrentStreams: false', handler: { disableConcurrentStreams: false }, controlCallsShareSessions: true },
+  ])('gives each of 4 shards its own HTTP/2 session of one stream with $settings', async ({ handler, controlCallsShareSessions }) => {
     const shards = 4;
-    const { peer, h2, stream } = await setUp(shards);
+    const { peer, h2, stream } = await setUp(shards, {}, handler);
     await putTexts(plain, stream.streamName, texts('many', 200), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
     const { reports, started } = startConsumer(h2, stream.streamName);
     await started;
@@ -130,6 +136,21 @@ describe('enhanced fan-out over HTTP/2 (SDK default handler, loopback peer servi
     const sessions = peer.subscriptionSessions();
     expect(new Set(peer.subscriptions.map((s) => s.sessionId)).size).toBe(peer.subscriptions.length);
     expect(sessions.map((s) => s.streams)).toEqual(sessions.map(() => ['SubscribeToShard']));
+    const control = peer.sessions.filter((s) => !s.streams.includes('SubscribeToShard'));
+    expect(control.some((s) => s.streams.length > 1)).toBe(controlCallsShareSessions);
+  });
+
+  it('renews subscriptions that a sessionTimeout shorter than the time between events closes, losing nothing', async () => {
+    const shardId = 'shardId-000000000000';
+    const { peer, h2, stream } = await setUp(1, { heartbeatMillis: 1_000 }, { sessionTimeout: 300 });
+    await putTexts(plain, stream.streamName, texts('early', 50), ['a', 'b']);
+    const { reports, started } = startConsumer(h2, stream.streamName);
+    await started;
+    await waitFor(() => ofShard(peer, shardId).length >= 3, { description: 'subscriptions closed by the idle session and renewed' });
+    await putTexts(plain, stream.streamName, texts('late', 50), ['a', 'b']);
+    await expectEveryRecordOnceInOrder(stream.streamName, reports);
+    const ended = ofShard(peer, shardId).filter((s) => s.end !== undefined);
+    expect(ended.map((s) => s.end)).toEqual(ended.map(() => 'cancelled'));
   });
 
   it('renews a subscription the service ended (5 minutes compressed to 1.5 s) from its continuation: nothing skipped or repeated', async () => {

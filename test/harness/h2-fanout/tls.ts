@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { NodeHttp2Handler } from '@smithy/node-http-handler';
+import { NodeHttp2Handler, type NodeHttp2HandlerOptions } from '@smithy/node-http-handler';
 
 /**
  * The loopback HTTP/2 peer's TLS identity: the self-signed certificate kinesis-local ships in
@@ -23,6 +23,8 @@ export function peerTls(): PeerTls {
 export interface H2ClientOptions {
   readonly endpoint: string;
   readonly accountId: string;
+  /** Handler settings a user might set (disableConcurrentStreams, sessionTimeout, ...), on top of the defaults. */
+  readonly handler?: Omit<NodeHttp2HandlerOptions, 'nodeHttp2ConnectOptions'>;
 }
 
 /**
@@ -33,11 +35,12 @@ export interface H2ClientOptions {
  * the process and prints a warning. `updateHttpClientConfig` keeps the default handler's own
  * configuration (`disableConcurrentStreams: true` for Kinesis) and only adds the connect options.
  */
-export function h2KinesisClient({ endpoint, accountId }: H2ClientOptions): KinesisClient {
+export function h2KinesisClient({ endpoint, accountId, handler: settings = {} }: H2ClientOptions): KinesisClient {
   const client = new KinesisClient({ endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: accountId, secretAccessKey: 'test' } });
   const handler = client.config.requestHandler;
   if (!(handler instanceof NodeHttp2Handler)) throw new Error('expected the SDK default NodeHttp2Handler');
   const { cert, servername } = peerTls();
   handler.updateHttpClientConfig('nodeHttp2ConnectOptions', { ca: cert, servername });
+  for (const [key, value] of Object.entries(settings)) handler.updateHttpClientConfig(key as keyof NodeHttp2HandlerOptions, value);
   return client;
 }
