@@ -87,7 +87,7 @@ describe('enhanced fan-out over HTTP/2 (SDK default handler, loopback peer servi
   const lastContinuation = (subscription: SubscriptionRecord) => subscription.events.findLast((e) => e.continuation !== null)?.continuation;
   const ofShard = (peer: H2FanOutPeer, shardId: string) => peer.subscriptions.filter((s) => s.shardId === shardId);
 
-  it('refuses a request that is not in the shape the SDK sends (path, target, signature)', async () => {
+  it('refuses a request that is not in the shape the SDK sends over HTTP/2 (here: unsigned)', async () => {
     const { peer } = await setUp(1);
     const session = http2.connect(peer.endpoint, { ca: peerTls().cert, servername: peerTls().servername });
     try {

@@ -1,10 +1,11 @@
 import http2, { type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { buffer } from 'node:stream/consumers';
 import type { TLSSocket } from 'node:tls';
 import { checkRequestShape } from './request-shape.js';
 import { ServedSubscription, type SubscriptionFault, type SubscriptionRecord, type SubscriptionSettings } from './subscription.js';
 import { peerTls } from './tls.js';
-import { readAll, Upstream, UpstreamError, type ClientCredentials } from './upstream.js';
+import { Upstream, UpstreamError, type ClientCredentials } from './upstream.js';
 
 export interface H2FanOutPeerOptions extends Partial<SubscriptionSettings> {
   /** kinesis-local's plain HTTP/1.1 endpoint: every record and every other operation comes from there. */
@@ -48,7 +49,7 @@ export class H2FanOutPeer {
   readonly #options: H2FanOutPeerOptions & typeof DEFAULTS;
   readonly #sessionIds = new WeakMap<http2.Http2Session, number>();
   readonly #open = new Set<ServerHttp2Session>();
-  /** TLS sockets by remote port, to reset a session's connection without HTTP/2 (the session's own socket refuses that). */
+  /** TLS sockets by remote port, to close a session's connection under HTTP/2 (the session's own socket refuses destroy()). */
   readonly #sockets = new Map<number, TLSSocket>();
   readonly #active = new Map<string, ServedSubscription>();
   #subscribeCalls = 0;
@@ -102,7 +103,7 @@ export class H2FanOutPeer {
 
   async #onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
     stream.on('error', () => undefined);
-    const body = await readAll(stream);
+    const body = await buffer(stream);
     const shape = checkRequestShape(headers, body);
     const sessionId = stream.session === undefined ? -1 : (this.#sessionIds.get(stream.session) ?? -1);
     this.sessions[sessionId]?.streams.push('operation' in shape ? shape.operation : 'malformed');

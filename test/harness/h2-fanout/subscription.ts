@@ -18,7 +18,7 @@ export type SubscriptionEndReason =
   | 'expired'
   /** The shard's last event (no continuation, ChildShards) was sent. */
   | 'shardEnd'
-  /** The client closed (reset) the stream. */
+  /** The client closed the stream (or its connection). */
   | 'cancelled'
   /** The peer closed the session (closeSession fault). */
   | 'sessionClosed'
@@ -165,7 +165,7 @@ export class ServedSubscription {
     const fault = this.fault;
     if (fault === undefined || this.record.events.length < fault.afterEvents) return false;
     if (fault.kind === 'stall') {
-      await new Promise((resolve) => this.#closed.signal.addEventListener('abort', resolve, { once: true }));
+      if (this.isOpen) await new Promise((resolve) => this.#closed.signal.addEventListener('abort', resolve, { once: true }));
       return true;
     }
     this.record.end = 'sessionClosed';

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { buffer } from 'node:stream/consumers';
 
 export interface UpstreamAnswer {
   readonly status: number;
@@ -25,7 +26,7 @@ export class Upstream {
     const sent = { ...plain, host: this.#url.host, 'content-length': String(body.length) };
     return new Promise((resolve, reject) => {
       const request = http.request({ host: this.#url.hostname, port: this.#url.port, method: 'POST', path: '/', headers: sent, agent: this.#agent }, (answer) => {
-        readAll(answer).then((data) => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: data }), reject);
+        buffer(answer).then((data) => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: data }), reject);
       });
       request.on('error', reject);
       request.end(body);
@@ -66,13 +67,4 @@ export class UpstreamError extends Error {
     super(`${code}: ${message}`);
     this.name = code;
   }
-}
-
-export function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
 }
