@@ -224,6 +224,20 @@ describe('enhanced fan-out over HTTP/2 (SDK default handler, loopback peer servi
     expect(next!.startingPosition).toEqual({ Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: lastContinuation(closed!) });
   });
 
+  it('resubscribes after an InternalFailureException event on the subscription, continuing after the last continuation', async () => {
+    const shardId = 'shardId-000000000000';
+    const { peer, h2, stream } = await setUp(1, { heartbeatMillis: 200, faults: (s) => (s.id === 0 ? { kind: 'exception', afterEvents: 2, name: 'InternalFailureException' } : undefined) });
+    await putTexts(plain, stream.streamName, texts('early', 50), ['a', 'b']);
+    const { reports, started } = startConsumer(h2, stream.streamName);
+    await started;
+    await waitFor(() => ofShard(peer, shardId).length >= 2, { description: 'a new subscription after the exception' });
+    await putTexts(plain, stream.streamName, texts('late', 50), ['a', 'b']);
+    await expectEveryRecordOnceInOrder(stream.streamName, reports);
+    const [failed, next] = ofShard(peer, shardId);
+    expect(failed!.end).toBe('failed');
+    expect(next!.startingPosition).toEqual({ Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: lastContinuation(failed!) });
+  });
+
   it('retries ResourceInUseException while another subscription holds the shard, then takes over', async () => {
     const shardId = 'shardId-000000000000';
     const { peer, h2, stream } = await setUp(1, { resourceInUseMillis: 600_000 });

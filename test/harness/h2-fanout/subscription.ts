@@ -11,7 +11,9 @@ export type SubscriptionFault =
    * After `afterEvents` events, close the subscription's session (its TLS connection): after a
    * GOAWAY frame (`goAway: true`), or abruptly: the TLS connection closed with no HTTP/2 frame.
    */
-  | { readonly kind: 'closeSession'; readonly afterEvents: number; readonly goAway: boolean };
+  | { readonly kind: 'closeSession'; readonly afterEvents: number; readonly goAway: boolean }
+  /** After `afterEvents` events, send a modelled exception event (e.g. InternalFailureException) and end the stream. */
+  | { readonly kind: 'exception'; readonly afterEvents: number; readonly name: string };
 
 export type SubscriptionEndReason =
   /** The peer ended it after subscriptionMillis, as the service does after 5 minutes. */
@@ -24,7 +26,7 @@ export type SubscriptionEndReason =
   | 'sessionClosed'
   /** A later subscribe of the same consumer and shard took over. */
   | 'takenOver'
-  /** Reading kinesis-local failed: an InternalFailureException event was sent. */
+  /** An exception event was sent (the exception fault, or reading kinesis-local failed). */
   | 'failed';
 
 export interface SentEvent {
@@ -166,6 +168,11 @@ export class ServedSubscription {
     if (fault === undefined || this.record.events.length < fault.afterEvents) return false;
     if (fault.kind === 'stall') {
       if (this.isOpen) await new Promise((resolve) => this.#closed.signal.addEventListener('abort', resolve, { once: true }));
+      return true;
+    }
+    if (fault.kind === 'exception') {
+      await this.#write(exceptionEvent(fault.name, `injected ${fault.name}`));
+      this.#end('failed');
       return true;
     }
     this.record.end = 'sessionClosed';
