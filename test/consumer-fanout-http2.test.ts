@@ -153,6 +153,32 @@ describe('enhanced fan-out over HTTP/2 (SDK default handler, loopback peer servi
     expect(ended.map((s) => s.end)).toEqual(ended.map(() => 'cancelled'));
   });
 
+  it("holds the peer back through the HTTP/2 stream's flow control while the processor is stuck, then delivers everything", async () => {
+    const { peer, h2, stream } = await setUp(1, { recordsPerEvent: 10 });
+    const padding = 'x'.repeat(1_000);
+    await putTexts(plain, stream.streamName, texts(`slow-${padding}`, 300), ['a', 'b']);
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    const reports: Report[] = [];
+    const reporting = reportingProcessor('h2-worker', (r) => reports.push(r));
+    const { started } = startConsumer(h2, stream.streamName, {
+      maxPrefetchBatches: 2,
+      processor: (shard) => {
+        const processor = reporting(shard);
+        return { ...processor, processRecords: async (input) => stuck.then(() => processor.processRecords(input)) };
+      },
+    });
+    await started;
+    try {
+      await waitFor(() => peer.blockedByFlowControl(0), { description: "the peer held back by the client's stream window" });
+      // 2 events buffered, 1 in the processor, 1 in the SDK's hands, and a 64 KiB window's worth in transport buffers (~14 kB per event).
+      expect(peer.subscriptions[0]!.events.length).toBeLessThan(30);
+    } finally {
+      release();
+    }
+    await expectEveryRecordOnceInOrder(stream.streamName, reports);
+  });
+
   it('renews a subscription the service ended (5 minutes compressed to 1.5 s) from its continuation: nothing skipped or repeated', async () => {
     const { peer, h2, stream } = await setUp(1, { subscriptionMillis: 1_500 });
     const shardId = 'shardId-000000000000';

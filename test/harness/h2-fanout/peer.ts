@@ -26,7 +26,7 @@ export interface SessionRecord {
   readonly streams: string[];
 }
 
-const DEFAULTS = { subscriptionMillis: 300_000, pollMillis: 100, heartbeatMillis: 1_000, resourceInUseMillis: 5_000 };
+const DEFAULTS = { recordsPerEvent: 1_000, subscriptionMillis: 300_000, pollMillis: 100, heartbeatMillis: 1_000, resourceInUseMillis: 5_000 };
 
 /**
  * A loopback HTTP/2 (TLS) Kinesis endpoint for enhanced fan-out tests over the SDK's default
@@ -52,6 +52,7 @@ export class H2FanOutPeer {
   /** TLS sockets by remote port, to close a session's connection under HTTP/2 (the session's own socket refuses destroy()). */
   readonly #sockets = new Map<number, TLSSocket>();
   readonly #active = new Map<string, ServedSubscription>();
+  readonly #served = new Map<number, ServedSubscription>();
   #subscribeCalls = 0;
 
   private constructor(options: H2FanOutPeerOptions) {
@@ -79,6 +80,11 @@ export class H2FanOutPeer {
 
   get endpoint(): string {
     return `https://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  /** True while subscription `id` cannot send because the client's HTTP/2 flow-control window is used up. */
+  blockedByFlowControl(id: number): boolean {
+    return this.#served.get(id)?.blockedByFlowControl === true;
   }
 
   /** Sessions that carried a SubscribeToShard stream. */
@@ -140,6 +146,7 @@ export class H2FanOutPeer {
       const iterator = await served.firstIterator();
       previous?.takeOver();
       this.#active.set(key, served);
+      this.#served.set(record.id, served);
       this.subscriptions.push(record);
       await served.run(iterator);
     } catch (error) {

@@ -47,6 +47,8 @@ export interface SubscriptionRecord {
 }
 
 export interface SubscriptionSettings {
+  /** Most records per event (GetRecords Limit). */
+  readonly recordsPerEvent: number;
   readonly subscriptionMillis: number;
   readonly pollMillis: number;
   readonly heartbeatMillis: number;
@@ -72,6 +74,7 @@ export class ServedSubscription {
   readonly startedAt = Date.now();
   readonly #closed = new AbortController();
   #continuation: string | undefined;
+  #waitingForDrain = false;
 
   constructor(
     readonly record: SubscriptionRecord,
@@ -95,6 +98,15 @@ export class ServedSubscription {
 
   get isOpen(): boolean {
     return !this.#closed.signal.aborted;
+  }
+
+  /**
+   * The client's HTTP/2 flow control holds the peer back: a write waits to drain, its bytes are
+   * still in the stream's buffer, and the session has no frame queued for the socket (so what
+   * holds them is the stream's send window, not a slow socket; Node does not expose that window).
+   */
+  get blockedByFlowControl(): boolean {
+    return this.#waitingForDrain && this.stream.writableLength > 0 && this.stream.session?.state.outboundQueueSize === 0;
   }
 
   /** A new subscription of the same consumer and shard replaces this one: it ends. */
@@ -128,7 +140,7 @@ export class ServedSubscription {
     let iterator = firstIterator;
     let lastSentAt = Date.now();
     while (this.isOpen && Date.now() < endsAt) {
-      const page = await this.upstream.call<GetRecordsPage>('GetRecords', { ShardIterator: iterator, Limit: 1_000 }, this.credentials);
+      const page = await this.upstream.call<GetRecordsPage>('GetRecords', { ShardIterator: iterator, Limit: this.settings.recordsPerEvent }, this.credentials);
       const records = page.Records ?? [];
       const last = records.at(-1);
       if (last !== undefined) this.#continuation = last.SequenceNumber;
@@ -182,8 +194,10 @@ export class ServedSubscription {
 
   async #write(bytes: Uint8Array): Promise<void> {
     if (!this.isOpen || this.stream.write(bytes)) return;
+    this.#waitingForDrain = true;
     await new Promise<void>((resolve) => {
       const done = (): void => {
+        this.#waitingForDrain = false;
         this.stream.off('drain', done);
         this.#closed.signal.removeEventListener('abort', done);
         resolve();
