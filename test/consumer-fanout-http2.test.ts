@@ -273,7 +273,7 @@ describe('enhanced fan-out over HTTP/2 (SDK default handler, loopback peer servi
     const port = kinesisFanOutPort(h2);
     const { consumerARN } = await ensureStreamConsumer(port, { stream: { streamName: stream.streamName }, consumerName: applicationName });
     const holder = new AbortController();
-    const held = await port.subscribeToShard({ consumerARN, shardId, start: { type: 'TRIM_HORIZON' }, signal: holder.signal });
+    await port.subscribeToShard({ consumerARN, shardId, start: { type: 'TRIM_HORIZON' }, signal: holder.signal });
     try {
       const { reports, started } = startConsumer(h2, stream.streamName, { applicationName });
       await started;
@@ -283,7 +283,6 @@ describe('enhanced fan-out over HTTP/2 (SDK default handler, loopback peer servi
       await expectEveryRecordOnceInOrder(stream.streamName, reports);
       expect(peer.subscriptions[0]!.end).toBe('takenOver');
       expect(peer.subscriptions.slice(1).map((s) => s.consumerARN)).toEqual([consumerARN]);
-      void held;
     } finally {
       holder.abort();
     }

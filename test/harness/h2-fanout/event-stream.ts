@@ -15,15 +15,15 @@ import { fromUtf8, toUtf8 } from '@smithy/core/serde';
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
-const text = (value: string) => ({ type: 'string', value }) as const;
+const header = (value: string) => ({ type: 'string', value }) as const;
 
 function message(headers: MessageHeaders, payload: unknown): Uint8Array {
-  return codec.encode({ headers: { ...headers, ':content-type': text(CONTENT_TYPE) }, body: fromUtf8(JSON.stringify(payload)) });
+  return codec.encode({ headers: { ...headers, ':content-type': header(CONTENT_TYPE) }, body: fromUtf8(JSON.stringify(payload)) });
 }
 
 /** The first message of every subscription: the (empty) SubscribeToShardOutput. */
 export function initialResponse(): Uint8Array {
-  return message({ ':message-type': text('event'), ':event-type': text('initial-response') }, {});
+  return message({ ':message-type': header('event'), ':event-type': header('initial-response') }, {});
 }
 
 /** One SubscribeToShardEvent (records as kinesis-local's GetRecords gave them, already in wire form). */
@@ -36,10 +36,10 @@ export interface WireEvent {
 }
 
 export function subscribeToShardEvent(event: WireEvent): Uint8Array {
-  return message({ ':message-type': text('event'), ':event-type': text('SubscribeToShardEvent') }, event);
+  return message({ ':message-type': header('event'), ':event-type': header('SubscribeToShardEvent') }, event);
 }
 
 /** A modelled exception on an established subscription (e.g. ResourceNotFoundException, InternalFailureException). */
-export function exceptionEvent(name: string, text_: string): Uint8Array {
-  return message({ ':message-type': text('exception'), ':exception-type': text(name) }, { message: text_ });
+export function exceptionEvent(name: string, description: string): Uint8Array {
+  return message({ ':message-type': header('exception'), ':exception-type': header(name) }, { message: description });
 }
