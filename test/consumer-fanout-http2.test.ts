@@ -1,6 +1,8 @@
 // Enhanced fan-out over HTTP/2, the transport the service uses: KinesisConsumer with a
 // KinesisClient on the SDK's default request handler (NodeHttp2Handler, only told to trust the
-// peer's certificate: see h2KinesisClient), against a loopback HTTP/2 peer (test/harness/h2-fanout)
+// peer's certificate, kinesis-local's own self-signed one: `ca` and `servername` in its
+// nodeHttp2ConnectOptions, scoped to that client, rather than the process-wide
+// NODE_TLS_REJECT_UNAUTHORIZED; see h2KinesisClient), against a loopback HTTP/2 peer (test/harness/h2-fanout)
 // that serves SubscribeToShard with the SDK's own event-stream codec from the records in
 // kinesis-local and passes every other call on to kinesis-local. Leases in dynalite. The peer
 // exists because kinesis-local answers SubscribeToShard over HTTP/2 with a deserialization error.
