@@ -235,35 +235,22 @@ describe('enhanced fan-out over HTTP/2 (SDK default handler, loopback peer servi
   });
 
   it.each([
-    { how: 'with GOAWAY', goAway: true },
-    { how: 'abruptly (TLS connection closed, no GOAWAY)', goAway: false },
-  ])('survives the peer closing the session mid-subscription $how', async ({ goAway }) => {
+    { how: 'the peer closing the session with GOAWAY', fault: { kind: 'closeSession', afterEvents: 2, goAway: true }, end: 'sessionClosed' },
+    { how: 'the peer closing the session abruptly (TLS connection closed, no GOAWAY)', fault: { kind: 'closeSession', afterEvents: 2, goAway: false }, end: 'sessionClosed' },
+    { how: 'an InternalFailureException event', fault: { kind: 'exception', afterEvents: 2, name: 'InternalFailureException' }, end: 'failed' },
+  ] as const)('resubscribes from the last continuation after $how mid-subscription', async ({ fault, end }) => {
     const shardId = 'shardId-000000000000';
-    const { peer, h2, stream } = await setUp(1, { heartbeatMillis: 200, faults: (s) => (s.id === 0 ? { kind: 'closeSession', afterEvents: 2, goAway } : undefined) });
+    const { peer, h2, stream } = await setUp(1, { heartbeatMillis: 200, faults: (s) => (s.id === 0 ? fault : undefined) });
     await putTexts(plain, stream.streamName, texts('early', 50), ['a', 'b']);
     const { reports, started } = startConsumer(h2, stream.streamName);
     await started;
-    await waitFor(() => ofShard(peer, shardId).length >= 2, { description: 'a new subscription after the session closed' });
+    await waitFor(() => ofShard(peer, shardId).length >= 2, { description: 'a new subscription after the fault' });
     await putTexts(plain, stream.streamName, texts('late', 50), ['a', 'b']);
     await expectEveryRecordOnceInOrder(stream.streamName, reports);
-    const [closed, next] = ofShard(peer, shardId);
-    expect(closed!.end).toBe('sessionClosed');
-    expect(next!.sessionId).not.toBe(closed!.sessionId);
-    expect(next!.startingPosition).toEqual({ Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: lastContinuation(closed!) });
-  });
-
-  it('resubscribes after an InternalFailureException event on the subscription, continuing after the last continuation', async () => {
-    const shardId = 'shardId-000000000000';
-    const { peer, h2, stream } = await setUp(1, { heartbeatMillis: 200, faults: (s) => (s.id === 0 ? { kind: 'exception', afterEvents: 2, name: 'InternalFailureException' } : undefined) });
-    await putTexts(plain, stream.streamName, texts('early', 50), ['a', 'b']);
-    const { reports, started } = startConsumer(h2, stream.streamName);
-    await started;
-    await waitFor(() => ofShard(peer, shardId).length >= 2, { description: 'a new subscription after the exception' });
-    await putTexts(plain, stream.streamName, texts('late', 50), ['a', 'b']);
-    await expectEveryRecordOnceInOrder(stream.streamName, reports);
-    const [failed, next] = ofShard(peer, shardId);
-    expect(failed!.end).toBe('failed');
-    expect(next!.startingPosition).toEqual({ Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: lastContinuation(failed!) });
+    const [faulted, next] = ofShard(peer, shardId);
+    expect(faulted!.end).toBe(end);
+    expect(next!.sessionId).not.toBe(faulted!.sessionId);
+    expect(next!.startingPosition).toEqual({ Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: lastContinuation(faulted!) });
   });
 
   it('retries ResourceInUseException while another subscription holds the shard, then takes over', async () => {
