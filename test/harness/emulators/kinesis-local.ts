@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { startLoopbackNode } from './child-process.js';
 
 export interface RunningEmulator {
@@ -49,12 +50,19 @@ export async function startKinesisLocal(env: Record<string, string> = {}): Promi
   }
 }
 
-/** Of the two ports kinesis-local binds (TLS and plain), the one that answers plain HTTP. */
-async function findPlainHttpPort(ports: readonly number[]): Promise<number> {
-  for (const port of ports) {
-    if (await answersPlainHttp(port)) return port;
-  }
-  throw new Error(`kinesis-local: none of the ports ${ports.join(', ')} answers plain HTTP`);
+/**
+ * Of the two ports kinesis-local binds (TLS and plain), the one that answers plain HTTP. Polled
+ * until `timeoutMs`: on a loaded machine its first answer can take longer than one probe waits.
+ */
+async function findPlainHttpPort(ports: readonly number[], timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  do {
+    for (const port of ports) {
+      if (await answersPlainHttp(port)) return port;
+    }
+    await delay(100);
+  } while (Date.now() < deadline);
+  throw new Error(`kinesis-local: none of the ports ${ports.join(', ')} answers plain HTTP within ${timeoutMs} ms`);
 }
 
 function answersPlainHttp(port: number): Promise<boolean> {
