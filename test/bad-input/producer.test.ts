@@ -83,6 +83,20 @@ describe('bad input: producer', () => {
     }
   });
 
+  it('put and enqueue with an already-aborted signal', async () => {
+    const before = await producer.enqueue(good('aborted-before'));
+    const signal = AbortSignal.abort(new Error('caller gave up'));
+    const refused = [await producer.put(good('aborted-put'), { signal }).catch((e: unknown) => e), await producer.enqueue(good('aborted-enqueue'), { signal }).catch((e: unknown) => e)];
+    const after = await producer.enqueue(good('aborted-after'));
+    await Promise.all([before.result, after.result]);
+    for (const error of refused) {
+      expect(error).toBeInstanceOf(PutRecordError);
+      expect(error).toMatchObject({ code: 'ABORTED', retriable: false, cause: signal.reason as Error });
+    }
+    const stored = await storedTexts();
+    expect([...['aborted-before', 'aborted-after'].map((t) => stored.has(t)), ...['aborted-put', 'aborted-enqueue'].map((t) => stored.has(t))]).toEqual([true, true, false, false]);
+  });
+
   it('put after close', async () => {
     const closing = new KinesisProducer({ streamName: stream.streamName, kinesisClient: kinesis });
     const accepted = await closing.enqueue(good('closed-before'));

@@ -1,12 +1,14 @@
 import { setMaxListeners } from 'node:events';
-import { OperationFailedError, classifyError, type BackoffPolicy, type Clock } from '@kinesis-kit/core';
+import { InvalidShardMapError } from '@kinesis-kit/aggregation';
+import type { BackoffPolicy, Clock } from '@kinesis-kit/core';
+import { classifyRequestError } from './error-policy.js';
 import { PutRecordsBatch } from './batch.js';
 import { Deque } from './deque.js';
 import type { PutRecordError } from './errors.js';
 import type { PipelineHooks } from './hooks.js';
 import { laneSettings, type ShardLane } from './lane.js';
 import type { ProducerConfig } from './options.js';
-import { OutcomeHandler, expireBefore, fail, type Resend } from './outcomes.js';
+import { OutcomeHandler, expireBefore, fail, type MapFailure, type Resend } from './outcomes.js';
 import type { KinesisWritePort, ShardDescription } from './port.js';
 import type { OutgoingRecord, PendingRecord } from './records.js';
 import { Sender, type RequestOutcome } from './sender.js';
@@ -57,6 +59,8 @@ export class Pipeline implements Resend {
   #eager = 0;
   #sealedCount = 0;
   #sealedBytes = 0;
+  /** The last ListShards failure since the last shard map loaded. */
+  #mapFailure: MapFailure | undefined;
   #pumping = false;
   #pumpAgain = false;
   #backlog = false;
@@ -88,8 +92,10 @@ export class Pipeline implements Resend {
       backoff,
       signal,
       requestTimeout: config.requestTimeout,
+      needed: () => this.#unrouted.length > 0 || this.#outcomes.parked > 0,
       onLoaded: (shards, reason) => this.#onShards(shards, reason),
-      onFailed: (error, reason) => this.#onShardsFailed(error, reason),
+      onAttemptFailed: (error, reason, willRetry) => this.#onShardsAttemptFailed(error, reason, willRetry),
+      onFailed: (error) => this.#onShardsFailed(error),
     });
     this.#timer = new WakeTimer(clock, () => this.pump());
     this.#batch = this.#newBatch();
@@ -149,7 +155,10 @@ export class Pipeline implements Resend {
         this.#pumpAgain = false;
         wake = this.#pumpOnce();
       } while (this.#pumpAgain);
-      this.#timer.wakeAt(wake);
+      // Nothing due: a timer armed earlier (a record's expiry while its shard was busy, say) is
+      // stale and would hold the process open until it fires.
+      if (wake === Number.POSITIVE_INFINITY) this.#timer.cancel();
+      else this.#timer.wakeAt(wake);
     } catch (error) {
       this.#hooks.logger.error('kinesis producer: pipeline defect', { error: String(error) });
     } finally {
@@ -229,7 +238,7 @@ export class Pipeline implements Resend {
     this.#sealedBytes = 0;
     let wake = this.#sealDue(now, eager);
     for (let record = this.#retries.takeDue(now); record !== undefined; record = this.#retries.takeDue(now)) this.#requeue(record, now);
-    wake = Math.min(wake, this.#retries.nextDue, this.#expireUnrouted(now));
+    wake = Math.min(wake, this.#retries.nextDue, this.#expireWaiting(now));
     return Math.min(wake, this.#collect(now, eager || pressure));
   }
 
@@ -310,11 +319,25 @@ export class Pipeline implements Resend {
     return head;
   }
 
+  /**
+   * Expires records waiting for a shard map (to be routed, or parked in a mis-routed aggregate).
+   * When none waits any more, a load still retrying is stopped. Returns the next expiry.
+   */
+  #expireWaiting(now: number): number {
+    if (this.#unrouted.length === 0 && this.#outcomes.parked === 0) return Number.POSITIVE_INFINITY;
+    const wake = Math.min(this.#expireUnrouted(now), this.#outcomes.expireParked(now, this.#mapFailure));
+    if (this.#unrouted.length === 0 && this.#outcomes.parked === 0) this.#loader.release();
+    return wake;
+  }
+
   #expireUnrouted(now: number): number {
+    const failure = this.#mapFailure;
     let head = this.#unrouted.peek();
     while (head !== undefined && head.expiresAt <= now) {
       this.#unrouted.shift();
-      fail(this.#hooks, head, 'EXPIRED', 'not written within recordTtl: no shard map to route it with', head.attempts?.at(-1)?.errorCode ?? 'EXPIRED');
+      const why = failure === undefined ? '' : ` (ListShards: ${failure.code}: ${failure.message})`;
+      const causeCode = failure?.code ?? head.attempts?.at(-1)?.errorCode ?? 'EXPIRED';
+      fail(this.#hooks, head, 'EXPIRED', `not written within recordTtl: no shard map to route it with${why}`, causeCode, failure?.error);
       head = this.#unrouted.peek();
     }
     return head === undefined ? Number.POSITIVE_INFINITY : head.expiresAt;
@@ -359,6 +382,7 @@ export class Pipeline implements Resend {
   /** A new list of open shards: retire closed shards' lanes, re-route their records, verify mis-routes. */
   #onShards(shards: readonly ShardDescription[], reason: RefreshReason): void {
     const now = this.#clock.now();
+    this.#mapFailure = undefined;
     const retired = this.#topology.apply(shards, now);
     for (const lane of retired) {
       this.#lingering.delete(lane);
@@ -369,23 +393,31 @@ export class Pipeline implements Resend {
       if (records.length > 0) this.reroute(records, now, now);
     }
     this.#outcomes.verifyPending(now);
+    // Records still unroutable (a gap in the listed ranges) or still parked: the loader loads again.
     for (const record of this.#unrouted.drain()) this.add(record);
-    // Still unroutable (a gap in the listed ranges): ask again once this load has finished.
-    if (this.#unrouted.length > 0) queueMicrotask(() => this.#loader.request('no-shard-for-key'));
     for (const lane of retired) this.settledFrom(lane);
     this.#hooks.observer.shardMap({ shardCount: shards.length, reason });
     this.pump();
   }
 
-  /** ListShards failed for good (the stream is gone, access denied): records that cannot be routed fail. */
-  #onShardsFailed(failure: unknown, reason: RefreshReason): void {
-    const error = failure instanceof OperationFailedError ? failure.cause : failure; // retry() wraps the last failure
-    const { code, message } = classifyError(error);
-    this.#hooks.observer.shardMapFailed({ reason, errorCode: code, message });
-    for (const record of this.#unrouted.drain()) {
-      fail(this.#hooks, record, 'NON_RETRIABLE', `cannot list the stream's shards: ${code}: ${message}`, code, error);
-    }
-    this.#outcomes.verifyPending(this.#clock.now());
+  #onShardsAttemptFailed(error: unknown, reason: RefreshReason, willRetry: boolean): void {
+    const { code, message } = classifyRequestError(error);
+    this.#mapFailure = { code, message, error };
+    this.#hooks.observer.shardMapFailed({ reason, errorCode: code, message, willRetry });
+  }
+
+  /**
+   * A shard map load gave up. On an error that will repeat (the stream is gone, access denied)
+   * every record waiting for a map fails now, with the cause; otherwise nothing waited any more.
+   * Never a re-send with the map that could not be refreshed.
+   */
+  #onShardsFailed(error: unknown): void {
+    if (error instanceof InvalidShardMapError) return;
+    const { errorClass, code, message } = classifyRequestError(error);
+    if (errorClass !== 'fatal') return;
+    const text = `cannot list the stream's shards: ${code}: ${message}`;
+    for (const record of this.#unrouted.drain()) fail(this.#hooks, record, 'NON_RETRIABLE', text, code, error);
+    this.#outcomes.failParked('NON_RETRIABLE', text, code, error);
     this.pump();
   }
 }
