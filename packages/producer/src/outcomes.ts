@@ -1,6 +1,6 @@
 import { hashKeyOf, type HashKeyRange } from '@kinesis-kit/aggregation';
 import type { Attempt, BackoffPolicy, ErrorClass } from '@kinesis-kit/core';
-import { classifyRecordCode, classifyRequestError } from './error-policy.js';
+import { classifyRecordCode, classifyRequestError, isBisectable } from './error-policy.js';
 import type { PutRecordsBatch } from './batch.js';
 import { PutRecordError, type PutRecordErrorCode } from './errors.js';
 import type { ShardLane } from './lane.js';
@@ -24,6 +24,8 @@ export interface Resend {
   settledFrom(lane: ShardLane): void;
   /** Asks for a fresh shard map. */
   refreshShardMap(reason: RefreshReason): void;
+  /** Sends the records of a refused request again as two requests (they stay in flight meanwhile). */
+  bisect(records: readonly OutgoingRecord[]): void;
 }
 
 interface Unverified {
@@ -114,16 +116,26 @@ export class OutcomeHandler {
   #requestFailed(batch: PutRecordsBatch, error: unknown, outcome: RequestOutcome, now: number): void {
     const { errorClass, code, message } = classifyRequestError(error);
     const attempt: Attempt = { startedAt: outcome.startedAt, durationMs: outcome.durationMs, errorCode: code, errorMessage: message };
-    for (const record of batch.records) {
-      record.lane.inFlight--;
-      this.#failed(record, errorClass, attempt, now, error);
-      this.#resend.settledFrom(record.lane);
+    if (errorClass === 'fatal' && batch.count > 1 && isBisectable(code)) {
+      // Perhaps one bad record: each half goes again, until the bad one is alone and fails alone.
+      for (const record of batch.records) for (const member of record.members) member.addAttempt(attempt);
+      this.#resend.bisect(batch.records);
+    } else {
+      this.#settleFailedRequest(batch, errorClass, attempt, now, error);
     }
     this.#hooks.observer.request(
       batch,
       { startedAt: outcome.startedAt, durationMs: outcome.durationMs, failedKinesisRecords: batch.count, errorCode: code },
       { userRecords: 0, kinesisRecords: 0, bytes: 0 },
     );
+  }
+
+  #settleFailedRequest(batch: PutRecordsBatch, errorClass: ErrorClass, attempt: Attempt, now: number, error: unknown): void {
+    for (const record of batch.records) {
+      record.lane.inFlight--;
+      this.#failed(record, errorClass, attempt, now, error);
+      this.#resend.settledFrom(record.lane);
+    }
   }
 
   /** A Kinesis record failed one attempt: fail it for good, or schedule it again. */

@@ -55,6 +55,8 @@ export class Pipeline implements Resend {
   readonly #active = new Set<ShardLane>();
   /** Kinesis records waiting for their retry time (unordered mode). */
   readonly #retries = new TimerQueue<OutgoingRecord>();
+  /** Halves of requests refused as a whole (bisect()), sent before anything else. */
+  readonly #halves = new Deque<PutRecordsBatch>();
   #batch: PutRecordsBatch;
   #eager = 0;
   #sealedCount = 0;
@@ -176,6 +178,7 @@ export class Pipeline implements Resend {
     for (const record of this.#retries.drain()) addMembers(record);
     for (const entry of this.#outcomes.unverified) addMembers(entry.record);
     for (const batch of this.#sender.batches) batch.records.forEach(addMembers);
+    for (const batch of this.#halves.drain()) batch.records.forEach(addMembers);
     this.#batch.records.forEach(addMembers);
     for (const record of all) if (!record.settled) this.#hooks.fail(record, make(record));
   }
@@ -202,6 +205,15 @@ export class Pipeline implements Resend {
     }
     for (let i = homeless.length - 1; i >= 0; i--) this.#unrouted.unshift(homeless[i]!);
     if (homeless.length > 0) this.#loader.request('no-shard-for-key');
+  }
+
+  bisect(records: readonly OutgoingRecord[]): void {
+    const half = Math.ceil(records.length / 2);
+    for (const part of [records.slice(0, half), records.slice(half)]) {
+      const batch = this.#newBatch();
+      for (const record of part) batch.tryAdd(record); // they fitted in one request: each half fits
+      this.#halves.push(batch);
+    }
   }
 
   retryLater(record: OutgoingRecord, readyAt: number): void {
@@ -257,6 +269,10 @@ export class Pipeline implements Resend {
   }
 
   #collect(now: number, sendNow: boolean): number {
+    while (this.#halves.length > 0) {
+      if (!this.#sender.hasCapacity) return Number.POSITIVE_INFINITY; // an answer will pump again
+      this.#send(this.#halves.shift()!);
+    }
     if (this.#batch.full && !this.#dispatch()) return Number.POSITIVE_INFINITY; // an answer will pump again
     this.#backlog = false;
     let wake = Number.POSITIVE_INFINITY;
@@ -357,9 +373,13 @@ export class Pipeline implements Resend {
     if (!this.#sender.hasCapacity) return false;
     const batch = this.#batch;
     this.#batch = this.#newBatch();
+    this.#send(batch);
+    return true;
+  }
+
+  #send(batch: PutRecordsBatch): void {
     this.#hooks.observer.dispatched(batch, this.#clock.now());
     this.#sender.send(batch);
-    return true;
   }
 
   #newBatch(): PutRecordsBatch {
