@@ -69,6 +69,28 @@ describe('bad input: producer', () => {
     await sandwich('long-key', { partitionKey: 'k'.repeat(257), data: encoder.encode('x') }, { code: 'INVALID_PARTITION_KEY' });
   });
 
+  it('257-code-point partition key of astral characters (514 UTF-16 units)', async () => {
+    await sandwich('long-astral-key', { partitionKey: '\u{1F600}'.repeat(257), data: encoder.encode('x') }, { code: 'INVALID_PARTITION_KEY' });
+  });
+
+  it('256-code-point partition key of astral characters (512 UTF-16 units): accepted, as the service model counts; kinesis-local refuses it alone', async () => {
+    // The service counts Unicode scalar values (its Smithy model's length trait; see
+    // docs/errors.md), so the producer accepts this key. kinesis-local counts UTF-16 units and
+    // refuses the whole PutRecords request (InvalidArgumentException); the producer bisects the
+    // request, so only this record fails and the records around it are written.
+    const unaggregated = new KinesisProducer({ streamName: stream.streamName, kinesisClient: kinesis, aggregation: false, recordMaxBufferedTime: 50 });
+    try {
+      const key = '\u{1F600}'.repeat(256);
+      const [before, astral, after] = await Promise.all([good('astral-before'), { partitionKey: key, data: encoder.encode('astral') }, good('astral-after')].map((r) => unaggregated.enqueue(r)));
+      await expect(Promise.all([before!.result, after!.result])).resolves.toHaveLength(2);
+      await expect(astral!.result).rejects.toMatchObject({ code: 'NON_RETRIABLE', causeCode: 'InvalidArgumentException', retriable: false });
+      const stored = await storedTexts();
+      expect(['astral-before', 'astral-after', 'astral'].map((t) => stored.has(t))).toEqual([true, true, false]);
+    } finally {
+      await unaggregated.close();
+    }
+  });
+
   it('malformed explicit hash key', async () => {
     await sandwich('malformed-ehk', { partitionKey: 'k', explicitHashKey: '12ab', data: encoder.encode('x') }, { code: 'INVALID_EXPLICIT_HASH_KEY' });
   });
