@@ -10,6 +10,7 @@ import type { RequestOutcome } from './sender.js';
 import type { RefreshReason } from './shard-map-loader.js';
 import type { Topology } from './topology.js';
 import type { PipelineHooks } from './hooks.js';
+import type { MapFailure } from './unrouted.js';
 
 /** The error code recorded in the attempt of an aggregate that was stored on the wrong shard. */
 export const MISROUTED_AGGREGATE = 'MisroutedAggregate';
@@ -37,12 +38,6 @@ interface Unverified {
   readonly mapVersion: number;
 }
 
-/** Why the last shard map load failed (cleared by a successful one): the cause of records expiring while they wait for a map. */
-export interface MapFailure {
-  readonly code: string;
-  readonly message: string;
-  readonly error: unknown;
-}
 
 /**
  * Turns PutRecords outcomes into settled puts: successes resolve every member of the Kinesis

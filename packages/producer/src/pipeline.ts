@@ -8,7 +8,7 @@ import type { PutRecordError } from './errors.js';
 import type { PipelineHooks } from './hooks.js';
 import { laneSettings, type ShardLane } from './lane.js';
 import type { ProducerConfig } from './options.js';
-import { OutcomeHandler, expireBefore, fail, type MapFailure, type Resend } from './outcomes.js';
+import { OutcomeHandler, expireBefore, fail, type Resend } from './outcomes.js';
 import type { KinesisWritePort, ShardDescription } from './port.js';
 import type { OutgoingRecord, PendingRecord } from './records.js';
 import { Sender, type RequestOutcome } from './sender.js';
@@ -16,6 +16,7 @@ import { ShardMapLoader, type RefreshReason } from './shard-map-loader.js';
 import { TimerQueue } from './timer-queue.js';
 import { WakeTimer } from './timer.js';
 import { Topology, releaseGates } from './topology.js';
+import { Unrouted } from './unrouted.js';
 
 export interface PipelineOptions {
   readonly config: ProducerConfig;
@@ -47,8 +48,7 @@ export class Pipeline implements Resend {
   readonly #loader: ShardMapLoader;
   readonly #timer: WakeTimer;
   readonly #stop = new AbortController();
-  /** Accepted records waiting for a shard map (at start, or for a hash key no shard owns). */
-  readonly #unrouted = new Deque<PendingRecord>();
+  readonly #unrouted: Unrouted;
   /** Lanes with an aggregate being filled. */
   readonly #lingering = new Set<ShardLane>();
   /** Lanes with Kinesis records queued, in round-robin order. */
@@ -61,8 +61,6 @@ export class Pipeline implements Resend {
   #eager = 0;
   #sealedCount = 0;
   #sealedBytes = 0;
-  /** The last ListShards failure since the last shard map loaded. */
-  #mapFailure: MapFailure | undefined;
   #pumping = false;
   #pumpAgain = false;
   #backlog = false;
@@ -76,6 +74,7 @@ export class Pipeline implements Resend {
     this.#underPressure = options.underPressure;
     this.#ordered = config.ordering === 'per-shard';
     this.#topology = new Topology(laneSettings(config), this.#ordered);
+    this.#unrouted = new Unrouted(hooks);
     this.#outcomes = new OutcomeHandler(hooks, this.#topology, this, backoff, config.failIfThrottled);
     const signal = this.#stop.signal;
     setMaxListeners(0, signal); // every request in flight listens to it
@@ -203,7 +202,7 @@ export class Pipeline implements Resend {
         this.#active.add(lane);
       }
     }
-    for (let i = homeless.length - 1; i >= 0; i--) this.#unrouted.unshift(homeless[i]!);
+    this.#unrouted.pushFront(homeless);
     if (homeless.length > 0) this.#loader.request('no-shard-for-key');
   }
 
@@ -341,22 +340,9 @@ export class Pipeline implements Resend {
    */
   #expireWaiting(now: number): number {
     if (this.#unrouted.length === 0 && this.#outcomes.parked === 0) return Number.POSITIVE_INFINITY;
-    const wake = Math.min(this.#expireUnrouted(now), this.#outcomes.expireParked(now, this.#mapFailure));
+    const wake = Math.min(this.#unrouted.expire(now), this.#outcomes.expireParked(now, this.#unrouted.failure));
     if (this.#unrouted.length === 0 && this.#outcomes.parked === 0) this.#loader.release();
     return wake;
-  }
-
-  #expireUnrouted(now: number): number {
-    const failure = this.#mapFailure;
-    let head = this.#unrouted.peek();
-    while (head !== undefined && head.expiresAt <= now) {
-      this.#unrouted.shift();
-      const why = failure === undefined ? '' : ` (ListShards: ${failure.code}: ${failure.message})`;
-      const causeCode = failure?.code ?? head.attempts?.at(-1)?.errorCode ?? 'EXPIRED';
-      fail(this.#hooks, head, 'EXPIRED', `not written within recordTtl: no shard map to route it with${why}`, causeCode, failure?.error);
-      head = this.#unrouted.peek();
-    }
-    return head === undefined ? Number.POSITIVE_INFINITY : head.expiresAt;
   }
 
   #requeue(record: OutgoingRecord, now: number): void {
@@ -402,7 +388,7 @@ export class Pipeline implements Resend {
   /** A new list of open shards: retire closed shards' lanes, re-route their records, verify mis-routes. */
   #onShards(shards: readonly ShardDescription[], reason: RefreshReason): void {
     const now = this.#clock.now();
-    this.#mapFailure = undefined;
+    this.#unrouted.failure = undefined;
     const retired = this.#topology.apply(shards, now);
     for (const lane of retired) {
       this.#lingering.delete(lane);
@@ -422,7 +408,7 @@ export class Pipeline implements Resend {
 
   #onShardsAttemptFailed(error: unknown, reason: RefreshReason, willRetry: boolean): void {
     const { code, message } = classifyRequestError(error);
-    this.#mapFailure = { code, message, error };
+    this.#unrouted.failure = { code, message, error };
     this.#hooks.observer.shardMapFailed({ reason, errorCode: code, message, willRetry });
   }
 
@@ -436,7 +422,7 @@ export class Pipeline implements Resend {
     const { errorClass, code, message } = classifyRequestError(error);
     if (errorClass !== 'fatal') return;
     const text = `cannot list the stream's shards: ${code}: ${message}`;
-    for (const record of this.#unrouted.drain()) fail(this.#hooks, record, 'NON_RETRIABLE', text, code, error);
+    this.#unrouted.failAll(text, code, error);
     this.#outcomes.failParked('NON_RETRIABLE', text, code, error);
     this.pump();
   }
