@@ -2,14 +2,14 @@
 // one error may take down. A clock-skew or expired-token answer is retried; a request refused
 // for one bad record is bisected so that record fails alone; an unknown per-record code is
 // retried until the TTL, as the KPL does.
-import type { KinesisClient, KinesisClientConfig } from '@aws-sdk/client-kinesis';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FaultProxy, createStream, kinesisClient, testAccountId, type FaultPlan } from '../../../test/harness/index.js';
-import { KinesisProducer, PutRecordError, type KinesisProducerOptions, type PutResult } from '../src/index.js';
+import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
+import { describe, expect, it } from 'vitest';
+import type { FaultPlan } from '../../../test/harness/index.js';
+import type { PutRecordError} from '../src/index.js';
+import { type PutResult } from '../src/index.js';
 import { readUserRecords } from './support/emulator.js';
+import { proxiedProducers, type Tuning } from './support/proxied.js';
 import { payload } from './support/setup.js';
-
-type Tuning = Omit<Partial<KinesisProducerOptions>, 'streamName' | 'streamARN' | 'kinesisClient' | 'writePort'>;
 
 /** What Kinesis answers a request signed more than 5 minutes off the server's clock. */
 const SIGNATURE_EXPIRED = 'Signature expired: 20261202T070000Z is now earlier than 20261202T071000Z (20261202T071500Z - 5 min.)';
@@ -21,41 +21,15 @@ function firstRequests(operation: string, times: number, fault: ReturnType<Fault
 }
 
 describe('the blast radius of request errors (kinesis-local behind a fault proxy)', () => {
-  const accountId = testAccountId();
-  let client: KinesisClient;
-  const cleanup: (() => Promise<void> | void)[] = [];
-
-  beforeAll(() => {
-    client = kinesisClient({ accountId });
-  });
-
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) await step();
-  });
-
-  afterAll(() => {
-    client.destroy();
-  });
+  const env = proxiedProducers('request-faults');
 
   async function run(plan: FaultPlan, count: number, options: Tuning = {}, clientConfig: KinesisClientConfig = {}) {
-    const stream = await createStream(client, 2, 'request-faults');
-    cleanup.push(() => stream.delete());
-    const proxy = await FaultProxy.start(inject('kinesisEndpoint'), plan);
-    cleanup.push(() => proxy.close());
-    const proxied = kinesisClient({ endpoint: proxy.endpoint, accountId }, clientConfig);
-    cleanup.push(() => proxied.destroy());
-    const producer = new KinesisProducer({
-      streamName: stream.streamName,
-      kinesisClient: proxied,
-      recordMaxBufferedTime: 20,
-      backoff: { initialDelayMs: 20, maxDelayMs: 200 },
-      ...options,
-    });
+    const { stream, proxy, proxied, producer } = await env.start(2, { backoff: { initialDelayMs: 20, maxDelayMs: 200 }, ...options }, plan, clientConfig);
     const settled = await Promise.allSettled(
       Array.from({ length: count }, (_, i) => producer.put({ partitionKey: i === 0 ? 'poison' : `key-${i % 30}`, data: payload(`key-${i % 30}`, i) })),
     );
     await producer.close();
-    const stored = new Set((await readUserRecords(client, stream.streamName)).map((r) => r.index));
+    const stored = new Set((await readUserRecords(env.client, stream.streamName)).map((r) => r.index));
     return { settled, stored, proxy, proxied };
   }
 

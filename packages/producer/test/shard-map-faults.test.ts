@@ -1,44 +1,17 @@
 // Shard map and stream faults against kinesis-local behind a FaultProxy: ListShards throttled
 // right after a split, black-holed calls, and a stream deleted under the producer. Every put must
 // settle (within its TTL) and every failure carry its cause.
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FaultProxy, createStream, kinesisClient, testAccountId, type FaultPlan, type TestStream } from '../../../test/harness/index.js';
-import { KinesisProducer, MISROUTED_AGGREGATE, PutRecordError, type KinesisProducerOptions, type PutResult, type ShardMapFailureEvent } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { FaultPlan } from '../../../test/harness/index.js';
+import type { PutRecordError} from '../src/index.js';
+import { MISROUTED_AGGREGATE, type KinesisProducer, type PutResult, type ShardMapFailureEvent } from '../src/index.js';
 import { readUserRecords, splitFirstShard } from './support/emulator.js';
+import { proxiedProducers, type ProxiedProducer, type Tuning } from './support/proxied.js';
 import { payload } from './support/setup.js';
 
-type Tuning = Omit<Partial<KinesisProducerOptions>, 'streamName' | 'streamARN' | 'kinesisClient' | 'writePort'>;
-
 describe('shard map and stream faults (kinesis-local behind a fault proxy)', () => {
-  const accountId = testAccountId();
-  let client: KinesisClient;
-  const cleanup: (() => Promise<void> | void)[] = [];
-
-  beforeAll(() => {
-    client = kinesisClient({ accountId });
-  });
-
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) await step();
-  });
-
-  afterAll(() => {
-    client.destroy();
-  });
-
-  /** A stream, a proxy in front of kinesis-local, and a producer writing through it. */
-  async function setup(shards: number, options: Tuning, plan?: FaultPlan): Promise<{ stream: TestStream; proxy: FaultProxy; producer: KinesisProducer }> {
-    const stream = await createStream(client, shards, 'map-faults');
-    cleanup.push(() => stream.delete());
-    const proxy = await FaultProxy.start(inject('kinesisEndpoint'), plan);
-    cleanup.push(() => proxy.close());
-    const proxied = kinesisClient({ endpoint: proxy.endpoint, accountId });
-    cleanup.push(() => proxied.destroy());
-    const producer = new KinesisProducer({ streamName: stream.streamName, kinesisClient: proxied, recordMaxBufferedTime: 20, ...options });
-    cleanup.push(() => producer.close({ signal: AbortSignal.abort() }));
-    return { stream, proxy, producer };
-  }
+  const env = proxiedProducers('map-faults');
+  const setup = (shards: number, options: Tuning, plan?: FaultPlan): Promise<ProxiedProducer> => env.start(shards, options, plan);
 
   const put = (producer: KinesisProducer, count: number, keys = 50): Promise<PromiseSettledResult<PutResult>[]> =>
     Promise.allSettled(Array.from({ length: count }, (_, i) => producer.put({ partitionKey: `key-${i % keys}`, data: payload(`key-${i % keys}`, i) })));
@@ -51,7 +24,7 @@ describe('shard map and stream faults (kinesis-local behind a fault proxy)', () 
     const mapFailures: ShardMapFailureEvent[] = [];
     producer.on('shardMapRefreshFailed', (event) => mapFailures.push(event));
     await producer.put({ partitionKey: 'warm-up', data: payload('warm-up', -1) }); // the map now holds the one shard
-    await splitFirstShard(client, stream.streamName);
+    await splitFirstShard(env.client, stream.streamName);
     proxy.setPlan(({ operation }) =>
       operation === 'ListShards' ? { kind: 'error', status: 400, code: 'LimitExceededException', message: `Rate exceeded for stream ${stream.streamName}` } : undefined,
     );
@@ -69,7 +42,7 @@ describe('shard map and stream faults (kinesis-local behind a fault proxy)', () 
     expect(mapFailures.length).toBeGreaterThan(1); // retried, with backoff, while records waited
     expect(mapFailures.every((e) => e.errorCode === 'LimitExceededException' && e.reason === 'shard-mismatch')).toBe(true);
     // Nothing was re-sent with the stale map: each record is in the stream at most once.
-    const read = await readUserRecords(client, stream.streamName);
+    const read = await readUserRecords(env.client, stream.streamName);
     const copies = new Map<number, number>();
     for (const r of read) copies.set(r.index, (copies.get(r.index) ?? 0) + 1);
     expect([...copies.values()].every((n) => n === 1)).toBe(true);
@@ -103,7 +76,7 @@ describe('shard map and stream faults (kinesis-local behind a fault proxy)', () 
     const results = settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
     expect(results.every((r) => r !== undefined)).toBe(true);
     expect(results.some((r) => r!.attempts[0]!.errorCode === 'TimeoutError')).toBe(true);
-    const stored = new Set((await readUserRecords(client, stream.streamName)).map((r) => r.index));
+    const stored = new Set((await readUserRecords(env.client, stream.streamName)).map((r) => r.index));
     expect(stored.size).toBe(40);
   });
 

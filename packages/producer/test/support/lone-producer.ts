@@ -8,7 +8,8 @@
 import http from 'node:http';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { KinesisProducer, PutRecordError, type ProducerTuning } from '@kinesis-kit/producer';
+import type { PutRecordError} from '@kinesis-kit/producer';
+import { KinesisProducer, type ProducerTuning } from '@kinesis-kit/producer';
 
 const env = (name: string): string => {
   const value = process.env[name];
