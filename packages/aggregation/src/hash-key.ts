@@ -89,7 +89,10 @@ export function partitionKeyByteLength(pk: string): number {
 /**
  * Checks a partition key: a string of 1..256 Unicode characters, counted as code points (an
  * astral character such as an emoji is one character, as Kinesis documents), with no lone
- * surrogates. Returns it unchanged.
+ * surrogates. Returns it unchanged. Code points are what the service's model constrains: its
+ * PartitionKey carries the Smithy `@length(min: 1, max: 256)` trait, and Smithy measures a
+ * string's length in Unicode scalar values. (The KPL's Java front end and kinesis-local count
+ * UTF-16 units, which is stricter; see docs/errors.md.)
  */
 export function validatePartitionKey(pk: unknown): string {
   if (typeof pk !== 'string' || partitionKeyByteLength(pk) < 0) {

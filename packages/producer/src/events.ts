@@ -47,10 +47,16 @@ export interface ShardMapEvent {
   readonly reason: string;
 }
 
+/** One ListShards attempt of a shard map load failed. */
 export interface ShardMapFailureEvent {
   readonly reason: string;
   readonly errorCode: string;
   readonly message: string;
+  /**
+   * The load goes on after a backoff. `false`: it gave up, because the error will repeat (records
+   * waiting for the map then fail NON_RETRIABLE) or because no record waits for a map any more.
+   */
+  readonly willRetry: boolean;
 }
 
 export interface StateChangeEvent {

@@ -94,7 +94,8 @@ export class Instrumentation implements PipelineObserver {
   }
 
   shardMapFailed(event: ShardMapFailureEvent): void {
-    this.#logger.error('kinesis producer: cannot load the shard map', { ...event });
+    if (event.willRetry) this.#logger.warn('kinesis producer: shard map load failed, retrying', { ...event });
+    else this.#logger.error('kinesis producer: cannot load the shard map', { ...event });
     this.emit('shardMapRefreshFailed', event);
   }
 

@@ -1,5 +1,6 @@
 import { hashKeyOf, type HashKeyRange } from '@kinesis-kit/aggregation';
-import { classifyCode, classifyError, type Attempt, type BackoffPolicy, type ErrorClass } from '@kinesis-kit/core';
+import type { Attempt, BackoffPolicy, ErrorClass } from '@kinesis-kit/core';
+import { classifyRecordCode, classifyRequestError, isBisectable } from './error-policy.js';
 import type { PutRecordsBatch } from './batch.js';
 import { PutRecordError, type PutRecordErrorCode } from './errors.js';
 import type { ShardLane } from './lane.js';
@@ -9,6 +10,7 @@ import type { RequestOutcome } from './sender.js';
 import type { RefreshReason } from './shard-map-loader.js';
 import type { Topology } from './topology.js';
 import type { PipelineHooks } from './hooks.js';
+import type { MapFailure } from './unrouted.js';
 
 /** The error code recorded in the attempt of an aggregate that was stored on the wrong shard. */
 export const MISROUTED_AGGREGATE = 'MisroutedAggregate';
@@ -23,6 +25,8 @@ export interface Resend {
   settledFrom(lane: ShardLane): void;
   /** Asks for a fresh shard map. */
   refreshShardMap(reason: RefreshReason): void;
+  /** Sends the records of a refused request again as two requests (they stay in flight meanwhile). */
+  bisect(records: readonly OutgoingRecord[]): void;
 }
 
 interface Unverified {
@@ -30,7 +34,10 @@ interface Unverified {
   readonly actualShardId: string;
   readonly sequenceNumber: string;
   readonly attempt: Attempt;
+  /** Topology version of the map that did not know `actualShardId`. */
+  readonly mapVersion: number;
 }
+
 
 /**
  * Turns PutRecords outcomes into settled puts: successes resolve every member of the Kinesis
@@ -58,6 +65,11 @@ export class OutcomeHandler {
   /** Mis-routed aggregates waiting for a shard map. */
   get unverified(): readonly Unverified[] {
     return this.#unverified;
+  }
+
+  /** How many mis-routed aggregates wait for a shard map (they keep the loader going). */
+  get parked(): number {
+    return this.#unverified.length;
   }
 
   handle(batch: PutRecordsBatch, outcome: RequestOutcome, now: number): void {
@@ -89,7 +101,7 @@ export class OutcomeHandler {
       } else {
         failed++;
         const attempt = { startedAt, durationMs, errorCode: result.errorCode, errorMessage: result.errorMessage };
-        this.#failed(record, classifyCode(result.errorCode), attempt, now);
+        this.#failed(record, classifyRecordCode(result.errorCode), attempt, now);
       }
       this.#resend.settledFrom(record.lane);
     }
@@ -97,18 +109,28 @@ export class OutcomeHandler {
   }
 
   #requestFailed(batch: PutRecordsBatch, error: unknown, outcome: RequestOutcome, now: number): void {
-    const { errorClass, code, message } = classifyError(error);
+    const { errorClass, code, message } = classifyRequestError(error);
     const attempt: Attempt = { startedAt: outcome.startedAt, durationMs: outcome.durationMs, errorCode: code, errorMessage: message };
-    for (const record of batch.records) {
-      record.lane.inFlight--;
-      this.#failed(record, errorClass, attempt, now, error);
-      this.#resend.settledFrom(record.lane);
+    if (errorClass === 'fatal' && batch.count > 1 && isBisectable(code)) {
+      // Perhaps one bad record: each half goes again, until the bad one is alone and fails alone.
+      for (const record of batch.records) for (const member of record.members) member.addAttempt(attempt);
+      this.#resend.bisect(batch.records);
+    } else {
+      this.#settleFailedRequest(batch, errorClass, attempt, now, error);
     }
     this.#hooks.observer.request(
       batch,
       { startedAt: outcome.startedAt, durationMs: outcome.durationMs, failedKinesisRecords: batch.count, errorCode: code },
       { userRecords: 0, kinesisRecords: 0, bytes: 0 },
     );
+  }
+
+  #settleFailedRequest(batch: PutRecordsBatch, errorClass: ErrorClass, attempt: Attempt, now: number, error: unknown): void {
+    for (const record of batch.records) {
+      record.lane.inFlight--;
+      this.#failed(record, errorClass, attempt, now, error);
+      this.#resend.settledFrom(record.lane);
+    }
   }
 
   /** A Kinesis record failed one attempt: fail it for good, or schedule it again. */
@@ -144,21 +166,78 @@ export class OutcomeHandler {
       this.#settleMisrouted(record, actualShardId, actual.hashKeyRange, sequenceNumber, attempt, now);
     } else {
       record.lane.unverified++;
-      this.#unverified.push({ record, actualShardId, sequenceNumber, attempt });
+      this.#unverified.push({ record, actualShardId, sequenceNumber, attempt, mapVersion: this.#topology.version });
     }
     return true;
   }
 
-  /** After a shard map refresh: settles every mis-routed aggregate that waited for it. */
+  /**
+   * After a shard map load: settles every parked aggregate whose shard the map now lists. One whose
+   * shard is still missing stays parked while the map is the one that did not know the shard (a
+   * ListShards answer can lag a reshard: re-sending with it would land on the same unknown shard,
+   * in a loop); if the map changed since, the shard has closed meanwhile and the members are sent
+   * again with the new map.
+   */
   verifyPending(now: number): void {
     const pending = this.#unverified;
     this.#unverified = [];
     for (const entry of pending) {
-      entry.record.lane.unverified--;
       const range = this.#topology.lane(entry.actualShardId)?.hashKeyRange;
+      if (range === undefined && entry.mapVersion === this.#topology.version) {
+        this.#unverified.push(entry);
+        continue;
+      }
+      entry.record.lane.unverified--;
       this.#settleMisrouted(entry.record, entry.actualShardId, range, entry.sequenceNumber, entry.attempt, now);
       this.#resend.settledFrom(entry.record.lane);
     }
+  }
+
+  /**
+   * Fails the members of parked aggregates whose TTL has passed (EXPIRED; the cause is the last
+   * shard map failure, if any). Returns the next member expiry among those still parked.
+   */
+  expireParked(now: number, failure: MapFailure | undefined): number {
+    if (this.#unverified.length === 0) return Number.POSITIVE_INFINITY;
+    let wake = Number.POSITIVE_INFINITY;
+    const kept: Unverified[] = [];
+    for (const entry of this.#unverified) {
+      if (entry.record.expiresAt <= now) {
+        const causeCode = failure?.code ?? MISROUTED_AGGREGATE;
+        const lastFailure = failure === undefined ? '' : `; the shard map could not be loaded: ${failure.code}: ${failure.message}`;
+        for (const member of entry.record.members) {
+          if (member.settled || member.expiresAt > now) continue;
+          member.addAttempt(parkedAttempt(entry));
+          fail(this.#hooks, member, 'EXPIRED', `not written within recordTtl: waited for a shard map to verify the aggregate it was stored in${lastFailure}`, causeCode, failure?.error);
+        }
+      }
+      let next = Number.POSITIVE_INFINITY;
+      for (const member of entry.record.members) if (!member.settled && member.expiresAt < next) next = member.expiresAt;
+      if (next === Number.POSITIVE_INFINITY) {
+        this.#unpark(entry);
+        continue;
+      }
+      kept.push(entry);
+      if (next < wake) wake = next;
+    }
+    this.#unverified = kept;
+    return wake;
+  }
+
+  /** The shard map cannot be loaded, for good: every parked aggregate's members fail. */
+  failParked(code: PutRecordErrorCode, message: string, causeCode: string, cause: unknown): void {
+    const pending = this.#unverified;
+    this.#unverified = [];
+    for (const entry of pending) {
+      for (const member of entry.record.members) member.addAttempt(parkedAttempt(entry));
+      failAll(this.#hooks, entry.record.members, code, message, causeCode, cause);
+      this.#unpark(entry);
+    }
+  }
+
+  #unpark(entry: Unverified): void {
+    entry.record.lane.unverified--;
+    this.#resend.settledFrom(entry.record.lane);
   }
 
   #settleMisrouted(
@@ -190,6 +269,16 @@ export class OutcomeHandler {
     const survivors = expireBefore(this.#hooks, record.members, now, MISROUTED_AGGREGATE);
     if (survivors.length > 0) this.#resend.reroute(survivors, now, now);
   }
+}
+
+/** The attempt a parked aggregate's members record when they fail without being verified. */
+function parkedAttempt(entry: Unverified): Attempt {
+  return {
+    startedAt: entry.attempt.startedAt,
+    durationMs: entry.attempt.durationMs,
+    errorCode: MISROUTED_AGGREGATE,
+    errorMessage: `aggregate stored on ${entry.actualShardId} (${entry.sequenceNumber}), a shard the shard map did not list; it could not be verified`,
+  };
 }
 
 function within(hashKey: bigint, range: HashKeyRange): boolean {

@@ -1,5 +1,7 @@
 import { setMaxListeners } from 'node:events';
-import { OperationFailedError, classifyError, type BackoffPolicy, type Clock } from '@kinesis-kit/core';
+import { InvalidShardMapError } from '@kinesis-kit/aggregation';
+import type { BackoffPolicy, Clock } from '@kinesis-kit/core';
+import { classifyRequestError } from './error-policy.js';
 import { PutRecordsBatch } from './batch.js';
 import { Deque } from './deque.js';
 import type { PutRecordError } from './errors.js';
@@ -14,6 +16,7 @@ import { ShardMapLoader, type RefreshReason } from './shard-map-loader.js';
 import { TimerQueue } from './timer-queue.js';
 import { WakeTimer } from './timer.js';
 import { Topology, releaseGates } from './topology.js';
+import { Unrouted } from './unrouted.js';
 
 export interface PipelineOptions {
   readonly config: ProducerConfig;
@@ -45,14 +48,15 @@ export class Pipeline implements Resend {
   readonly #loader: ShardMapLoader;
   readonly #timer: WakeTimer;
   readonly #stop = new AbortController();
-  /** Accepted records waiting for a shard map (at start, or for a hash key no shard owns). */
-  readonly #unrouted = new Deque<PendingRecord>();
+  readonly #unrouted: Unrouted;
   /** Lanes with an aggregate being filled. */
   readonly #lingering = new Set<ShardLane>();
   /** Lanes with Kinesis records queued, in round-robin order. */
   readonly #active = new Set<ShardLane>();
   /** Kinesis records waiting for their retry time (unordered mode). */
   readonly #retries = new TimerQueue<OutgoingRecord>();
+  /** Halves of requests refused as a whole (bisect()), sent before anything else. */
+  readonly #halves = new Deque<PutRecordsBatch>();
   #batch: PutRecordsBatch;
   #eager = 0;
   #sealedCount = 0;
@@ -70,6 +74,7 @@ export class Pipeline implements Resend {
     this.#underPressure = options.underPressure;
     this.#ordered = config.ordering === 'per-shard';
     this.#topology = new Topology(laneSettings(config), this.#ordered);
+    this.#unrouted = new Unrouted(hooks);
     this.#outcomes = new OutcomeHandler(hooks, this.#topology, this, backoff, config.failIfThrottled);
     const signal = this.#stop.signal;
     setMaxListeners(0, signal); // every request in flight listens to it
@@ -88,8 +93,10 @@ export class Pipeline implements Resend {
       backoff,
       signal,
       requestTimeout: config.requestTimeout,
+      needed: () => this.#unrouted.length > 0 || this.#outcomes.parked > 0,
       onLoaded: (shards, reason) => this.#onShards(shards, reason),
-      onFailed: (error, reason) => this.#onShardsFailed(error, reason),
+      onAttemptFailed: (error, reason, willRetry) => this.#onShardsAttemptFailed(error, reason, willRetry),
+      onFailed: (error) => this.#onShardsFailed(error),
     });
     this.#timer = new WakeTimer(clock, () => this.pump());
     this.#batch = this.#newBatch();
@@ -149,7 +156,10 @@ export class Pipeline implements Resend {
         this.#pumpAgain = false;
         wake = this.#pumpOnce();
       } while (this.#pumpAgain);
-      this.#timer.wakeAt(wake);
+      // Nothing due: a timer armed earlier (a record's expiry while its shard was busy, say) is
+      // stale and would hold the process open until it fires.
+      if (wake === Number.POSITIVE_INFINITY) this.#timer.cancel();
+      else this.#timer.wakeAt(wake);
     } catch (error) {
       this.#hooks.logger.error('kinesis producer: pipeline defect', { error: String(error) });
     } finally {
@@ -167,6 +177,7 @@ export class Pipeline implements Resend {
     for (const record of this.#retries.drain()) addMembers(record);
     for (const entry of this.#outcomes.unverified) addMembers(entry.record);
     for (const batch of this.#sender.batches) batch.records.forEach(addMembers);
+    for (const batch of this.#halves.drain()) batch.records.forEach(addMembers);
     this.#batch.records.forEach(addMembers);
     for (const record of all) if (!record.settled) this.#hooks.fail(record, make(record));
   }
@@ -191,8 +202,17 @@ export class Pipeline implements Resend {
         this.#active.add(lane);
       }
     }
-    for (let i = homeless.length - 1; i >= 0; i--) this.#unrouted.unshift(homeless[i]!);
+    this.#unrouted.pushFront(homeless);
     if (homeless.length > 0) this.#loader.request('no-shard-for-key');
+  }
+
+  bisect(records: readonly OutgoingRecord[]): void {
+    const half = Math.ceil(records.length / 2);
+    for (const part of [records.slice(0, half), records.slice(half)]) {
+      const batch = this.#newBatch();
+      for (const record of part) batch.tryAdd(record); // they fitted in one request: each half fits
+      this.#halves.push(batch);
+    }
   }
 
   retryLater(record: OutgoingRecord, readyAt: number): void {
@@ -229,7 +249,7 @@ export class Pipeline implements Resend {
     this.#sealedBytes = 0;
     let wake = this.#sealDue(now, eager);
     for (let record = this.#retries.takeDue(now); record !== undefined; record = this.#retries.takeDue(now)) this.#requeue(record, now);
-    wake = Math.min(wake, this.#retries.nextDue, this.#expireUnrouted(now));
+    wake = Math.min(wake, this.#retries.nextDue, this.#expireWaiting(now));
     return Math.min(wake, this.#collect(now, eager || pressure));
   }
 
@@ -248,6 +268,10 @@ export class Pipeline implements Resend {
   }
 
   #collect(now: number, sendNow: boolean): number {
+    while (this.#halves.length > 0) {
+      if (!this.#sender.hasCapacity) return Number.POSITIVE_INFINITY; // an answer will pump again
+      this.#send(this.#halves.shift()!);
+    }
     if (this.#batch.full && !this.#dispatch()) return Number.POSITIVE_INFINITY; // an answer will pump again
     this.#backlog = false;
     let wake = Number.POSITIVE_INFINITY;
@@ -310,14 +334,15 @@ export class Pipeline implements Resend {
     return head;
   }
 
-  #expireUnrouted(now: number): number {
-    let head = this.#unrouted.peek();
-    while (head !== undefined && head.expiresAt <= now) {
-      this.#unrouted.shift();
-      fail(this.#hooks, head, 'EXPIRED', 'not written within recordTtl: no shard map to route it with', head.attempts?.at(-1)?.errorCode ?? 'EXPIRED');
-      head = this.#unrouted.peek();
-    }
-    return head === undefined ? Number.POSITIVE_INFINITY : head.expiresAt;
+  /**
+   * Expires records waiting for a shard map (to be routed, or parked in a mis-routed aggregate).
+   * When none waits any more, a load still retrying is stopped. Returns the next expiry.
+   */
+  #expireWaiting(now: number): number {
+    if (this.#unrouted.length === 0 && this.#outcomes.parked === 0) return Number.POSITIVE_INFINITY;
+    const wake = Math.min(this.#unrouted.expire(now), this.#outcomes.expireParked(now, this.#unrouted.failure));
+    if (this.#unrouted.length === 0 && this.#outcomes.parked === 0) this.#loader.release();
+    return wake;
   }
 
   #requeue(record: OutgoingRecord, now: number): void {
@@ -334,9 +359,13 @@ export class Pipeline implements Resend {
     if (!this.#sender.hasCapacity) return false;
     const batch = this.#batch;
     this.#batch = this.#newBatch();
+    this.#send(batch);
+    return true;
+  }
+
+  #send(batch: PutRecordsBatch): void {
     this.#hooks.observer.dispatched(batch, this.#clock.now());
     this.#sender.send(batch);
-    return true;
   }
 
   #newBatch(): PutRecordsBatch {
@@ -359,6 +388,7 @@ export class Pipeline implements Resend {
   /** A new list of open shards: retire closed shards' lanes, re-route their records, verify mis-routes. */
   #onShards(shards: readonly ShardDescription[], reason: RefreshReason): void {
     const now = this.#clock.now();
+    this.#unrouted.failure = undefined;
     const retired = this.#topology.apply(shards, now);
     for (const lane of retired) {
       this.#lingering.delete(lane);
@@ -369,23 +399,31 @@ export class Pipeline implements Resend {
       if (records.length > 0) this.reroute(records, now, now);
     }
     this.#outcomes.verifyPending(now);
+    // Records still unroutable (a gap in the listed ranges) or still parked: the loader loads again.
     for (const record of this.#unrouted.drain()) this.add(record);
-    // Still unroutable (a gap in the listed ranges): ask again once this load has finished.
-    if (this.#unrouted.length > 0) queueMicrotask(() => this.#loader.request('no-shard-for-key'));
     for (const lane of retired) this.settledFrom(lane);
     this.#hooks.observer.shardMap({ shardCount: shards.length, reason });
     this.pump();
   }
 
-  /** ListShards failed for good (the stream is gone, access denied): records that cannot be routed fail. */
-  #onShardsFailed(failure: unknown, reason: RefreshReason): void {
-    const error = failure instanceof OperationFailedError ? failure.cause : failure; // retry() wraps the last failure
-    const { code, message } = classifyError(error);
-    this.#hooks.observer.shardMapFailed({ reason, errorCode: code, message });
-    for (const record of this.#unrouted.drain()) {
-      fail(this.#hooks, record, 'NON_RETRIABLE', `cannot list the stream's shards: ${code}: ${message}`, code, error);
-    }
-    this.#outcomes.verifyPending(this.#clock.now());
+  #onShardsAttemptFailed(error: unknown, reason: RefreshReason, willRetry: boolean): void {
+    const { code, message } = classifyRequestError(error);
+    this.#unrouted.failure = { code, message, error };
+    this.#hooks.observer.shardMapFailed({ reason, errorCode: code, message, willRetry });
+  }
+
+  /**
+   * A shard map load gave up. On an error that will repeat (the stream is gone, access denied)
+   * every record waiting for a map fails now, with the cause; otherwise nothing waited any more.
+   * Never a re-send with the map that could not be refreshed.
+   */
+  #onShardsFailed(error: unknown): void {
+    if (error instanceof InvalidShardMapError) return;
+    const { errorClass, code, message } = classifyRequestError(error);
+    if (errorClass !== 'fatal') return;
+    const text = `cannot list the stream's shards: ${code}: ${message}`;
+    this.#unrouted.failAll(text, code, error);
+    this.#outcomes.failParked('NON_RETRIABLE', text, code, error);
     this.pump();
   }
 }

@@ -138,6 +138,7 @@ export class KinesisProducer {
     const size = validateRecord(record, this.config.maxRecordSize);
     if (typeof size !== 'number') return this.#refuse(size);
     if (this.#state !== 'open') return this.#refuse(closedError(record));
+    if (options?.signal?.aborted === true) return this.#refuse(abortedError(record, options.signal.reason));
     if (this.#admission.hasRoom(size)) return this.#accept(record, size).result;
     return handled(this.#waitForRoom(record, size, options?.signal).then((pending) => pending.result));
   }
@@ -151,6 +152,7 @@ export class KinesisProducer {
     const size = validateRecord(record, this.config.maxRecordSize);
     if (typeof size !== 'number') return this.#refuse(size);
     if (this.#state !== 'open') return this.#refuse(closedError(record));
+    if (options?.signal?.aborted === true) return this.#refuse(abortedError(record, options.signal.reason));
     if (this.#admission.hasRoom(size)) return Promise.resolve<PutTicket>(this.#accept(record, size));
     return handled<PutTicket>(this.#waitForRoom(record, size, options?.signal));
   }
@@ -244,10 +246,6 @@ export class KinesisProducer {
         this.#instrumentation.recordFailed(error);
         reject(error);
       };
-      if (signal?.aborted === true) {
-        refuse(abortedError(record, signal.reason));
-        return;
-      }
       const onAbort = (): void => {
         if (cancel()) refuse(abortedError(record, signal?.reason));
       };
@@ -320,7 +318,7 @@ function closedError(record: PutRecordInput): PutRecordError {
 }
 
 function abortedError(record: PutRecordInput, reason: unknown): PutRecordError {
-  return new PutRecordError('ABORTED', 'gave up waiting for buffer room: the record was not accepted', { record, cause: reason });
+  return new PutRecordError('ABORTED', 'the put was aborted before the record was accepted', { record, cause: reason });
 }
 
 function checkDependencies(options: KinesisProducerOptions): void {

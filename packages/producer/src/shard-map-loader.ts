@@ -1,5 +1,6 @@
 import { InvalidShardMapError, ShardMap } from '@kinesis-kit/aggregation';
-import { retry, timeoutSignal, type BackoffPolicy, type Clock } from '@kinesis-kit/core';
+import { AbortedError, OperationFailedError, retry, timeoutSignal, type BackoffPolicy, type Clock } from '@kinesis-kit/core';
+import { classifyRequestError } from './error-policy.js';
 import type { KinesisWritePort, ShardDescription } from './port.js';
 
 /** Shortest time between two ListShards refreshes (ListShards is rate-limited per stream). */
@@ -12,7 +13,12 @@ export interface ShardMapLoaderOptions {
   readonly requestTimeout: number;
   /** Aborts retries and the call in flight (the producer is stopping). */
   readonly signal: AbortSignal;
+  /** Whether records wait for a map (to be routed, or to verify where they were stored). */
+  readonly needed: () => boolean;
   readonly onLoaded: (shards: readonly ShardDescription[], reason: RefreshReason) => void;
+  /** One ListShards attempt failed; `willRetry`: the load goes on after a backoff. */
+  readonly onAttemptFailed: (error: unknown, reason: RefreshReason, willRetry: boolean) => void;
+  /** The load gave up: the error will repeat, or nothing needs a map any more. */
   readonly onFailed: (error: unknown, reason: RefreshReason) => void;
 }
 
@@ -20,17 +26,22 @@ export interface ShardMapLoaderOptions {
 export type RefreshReason = 'startup' | 'no-shard-for-key' | 'shard-mismatch';
 
 /**
- * Loads the list of open shards (ListShards, AT_LATEST, every page) with retries, at most one
- * load at a time. A shard mismatch reported while a load runs queues one more load after it
- * (the running one may have listed the shards before the change); other requests join the
- * running load. Loads are spaced by MIN_REFRESH_INTERVAL_MS. A malformed list (overlapping
- * ranges) is retried like a server fault.
+ * Loads the list of open shards (ListShards, AT_LATEST, every page), at most one load at a time.
+ * A shard mismatch reported while a load runs queues one more load after it (the running one may
+ * have listed the shards before the change); other requests join the running load. Loads are
+ * spaced by MIN_REFRESH_INTERVAL_MS. A failed attempt is retried with backoff only while it may
+ * succeed (not a fatal error; a malformed list with overlapping ranges counts as a server fault)
+ * and while records still wait for a map, so retries end at the TTL of the last record waiting;
+ * release() ends them at once when nothing waits any more. A load that gave up while records
+ * arrived is started again.
  */
 export class ShardMapLoader {
   readonly #options: ShardMapLoaderOptions;
   #running = false;
   #queuedReason: RefreshReason | undefined;
   #lastStart = Number.NEGATIVE_INFINITY;
+  /** Aborts the running load (release(), or the producer stopping). */
+  #load: AbortController | undefined;
 
   constructor(options: ShardMapLoaderOptions) {
     this.#options = options;
@@ -50,41 +61,60 @@ export class ShardMapLoader {
     void this.#run(reason);
   }
 
+  /** Nothing waits for a map any more: stops a load that is retrying (or waiting to), quietly. */
+  release(): void {
+    if (this.#load !== undefined && !this.#options.needed()) this.#load.abort(new AbortedError('no record waits for the shard map'));
+  }
+
   async #run(reason: RefreshReason): Promise<void> {
-    const { clock, signal } = this.#options;
+    const { clock, signal, needed } = this.#options;
+    const load = new AbortController();
+    const onStop = (): void => load.abort(signal.reason);
+    signal.addEventListener('abort', onStop, { once: true });
+    this.#load = load;
     try {
       const wait = this.#lastStart + MIN_REFRESH_INTERVAL_MS - clock.now();
-      if (wait > 0) await clock.sleep(wait, signal);
+      if (wait > 0) await clock.sleep(wait, load.signal);
       this.#lastStart = clock.now();
-      const shards = await retry(() => this.#listOnce(), {
+      const shards = await retry(() => this.#listOnce(load.signal), {
         backoff: this.#options.backoff,
         clock,
-        signal,
+        signal: load.signal,
         description: 'ListShards',
-        shouldRetry: (error, errorClass) => errorClass !== 'fatal' || error instanceof InvalidShardMapError,
+        shouldRetry: (error) => {
+          const willRetry = mayRetry(error) && needed();
+          this.#options.onAttemptFailed(error, reason, willRetry);
+          return willRetry;
+        },
       });
       this.#options.onLoaded(shards, reason);
     } catch (error) {
-      if (!signal.aborted) this.#options.onFailed(error, reason);
+      if (!load.signal.aborted) this.#options.onFailed(error instanceof OperationFailedError ? error.cause : error, reason);
     } finally {
+      signal.removeEventListener('abort', onStop);
+      this.#load = undefined;
       this.#running = false;
-      const next = this.#queuedReason;
+      const next = this.#queuedReason ?? (load.signal.aborted || !needed() ? undefined : reason);
       this.#queuedReason = undefined;
       if (next !== undefined) this.request(next);
     }
   }
 
-  async #listOnce(): Promise<readonly ShardDescription[]> {
-    const { port, clock, requestTimeout, signal } = this.#options;
-    const timeout = timeoutSignal(clock, requestTimeout, signal);
+  async #listOnce(loadSignal: AbortSignal): Promise<readonly ShardDescription[]> {
+    const { port, clock, requestTimeout } = this.#options;
+    const timeout = timeoutSignal(clock, requestTimeout, loadSignal);
     try {
       const shards = await port.listShards(timeout.signal);
       new ShardMap(shards); // validates: no overlaps, well-formed ranges
       return shards;
     } catch (error) {
-      throw timeout.signal.aborted && !signal.aborted ? timeout.signal.reason : error;
+      throw timeout.signal.aborted && !loadSignal.aborted ? timeout.signal.reason : error;
     } finally {
       timeout.done();
     }
   }
+}
+
+function mayRetry(error: unknown): boolean {
+  return error instanceof InvalidShardMapError || classifyRequestError(error).errorClass !== 'fatal';
 }

@@ -10,13 +10,16 @@ export const LANE_CACHE_CAPACITY = 10_000;
  * new shard list keeps the lanes of shards still open, creates lanes for new shards and retires
  * the lanes of closed ones. In ordered mode a new lane whose hash keys overlap a retiring lane
  * that still has records in flight waits for it (`waitsFor`), so a key's records reach the new
- * shard only after its older ones were settled on (or re-routed from) the old shard.
+ * shard only after its older ones were settled on (or re-routed from) the old shard; a retiring
+ * lane that itself still waits passes its waits on to the lanes created over its range.
  */
 export class Topology {
   readonly #settings: LaneSettings;
   readonly #ordered: boolean;
   #map: ShardMap<ShardLane> | undefined;
   #lanes = new Map<string, ShardLane>();
+  /** Bumped whenever a shard list changes the set of lanes: tells a fresh map from a stale one. */
+  #version = 0;
   readonly #byKey = new Map<string, ShardLane>();
 
   constructor(settings: LaneSettings, ordered: boolean) {
@@ -34,6 +37,11 @@ export class Topology {
 
   get size(): number {
     return this.#lanes.size;
+  }
+
+  /** Changes whenever a new shard list opened or closed a shard (0 before the first list). */
+  get version(): number {
+    return this.#version;
   }
 
   /** The current lane of a shard, if the shard is in the current map. */
@@ -102,22 +110,30 @@ export class Topology {
       if (next.has(lane.shardId)) continue;
       lane.retired = true;
       retired.push(lane);
-      if (this.#ordered && lane.busy) gate(lane, created);
+      if (!this.#ordered) continue;
+      if (lane.busy) gate(lane, created);
+      // A lane retiring while it still waits (back-to-back reshards): its successors inherit the
+      // wait, or a key's next record could reach a grandchild before the older one in flight on
+      // the grandparent settled.
+      for (const older of lane.waitsFor) gate(older, created.filter((child) => overlaps(child, lane)));
     }
+    if (created.length > 0 || retired.length > 0) this.#version++;
     return retired;
   }
 }
 
 /** Makes every created lane overlapping `retired` wait for it. */
 function gate(retired: ShardLane, created: readonly ShardLane[]): void {
-  const { startingHashKey: start, endingHashKey: end } = retired.hashKeyRange;
   for (const lane of created) {
-    const range = lane.hashKeyRange;
-    if (range.startingHashKey <= end && start <= range.endingHashKey) {
+    if (overlaps(lane, retired) && !lane.waitsFor.has(retired)) {
       lane.waitsFor.add(retired);
       retired.gates.push(lane);
     }
   }
+}
+
+function overlaps(a: ShardLane, b: ShardLane): boolean {
+  return a.hashKeyRange.startingHashKey <= b.hashKeyRange.endingHashKey && b.hashKeyRange.startingHashKey <= a.hashKeyRange.endingHashKey;
 }
 
 /** A retired lane has nothing left in flight: releases the lanes that waited for it. */

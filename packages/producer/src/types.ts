@@ -22,7 +22,10 @@ export interface PutResult {
 }
 
 export interface PutOptions {
-  /** Gives up waiting for buffer room (rejects with ABORTED). Has no effect once the record is accepted. */
+  /**
+   * Gives up waiting for buffer room (rejects with ABORTED); already aborted, the record is
+   * refused at once (ABORTED), even when there is room. No effect once the record is accepted.
+   */
   readonly signal?: AbortSignal;
 }
 

@@ -1,4 +1,4 @@
-import { hashKeyOf } from '@kinesis-kit/aggregation';
+import { ShardMap, hashKeyOf } from '@kinesis-kit/aggregation';
 import { describe, expect, it } from 'vitest';
 import { MISROUTED_AGGREGATE, PutRecordError, type MisroutedAggregateEvent, type ThrottleEvent } from '../src/index.js';
 import { evenShards } from './support/fake-kinesis.js';
@@ -168,6 +168,29 @@ describe('outcomes: aggregates stored on another shard than predicted', () => {
     const users = storedUserRecords(kept).filter((u) => u.key !== 'k');
     expect(new Set(users.map((u) => u.index)).size).toBe(400);
     expect(outOfOrderKeys(users)).toEqual([]);
+  });
+
+  // A port double: kinesis-local's ListShards is always consistent with its routing, so only a
+  // double can answer with the pre-split map after the split (as the service may, for a while).
+  it('does not re-send with a stale map in a loop when ListShards still lists the parent: parked aggregates expire', async () => {
+    const { clock, fake, producer } = fakeProducer({ shards: 1, aggregation: { maxSize: 400 }, recordTtl: 5_000 });
+    const first = track([producer.put({ partitionKey: 'warm-up', data })]);
+    await clock.runUntil(() => first.settled === 1, 1_000);
+    fake.actual = new ShardMap(evenShards(2, 1)); // split; ListShards keeps answering the parent
+    const requestsBefore = fake.requests.length;
+    const puts = track(Array.from({ length: 100 }, (_, i) => producer.put({ partitionKey: `key-${i % 20}`, data: payload(`key-${i % 20}`, i) })));
+    await clock.runUntil(() => puts.settled === 100, 10_000, 50);
+    expect(puts.settled).toBe(100);
+    const sentOnce = fake.requests.length - requestsBefore;
+    expect(fake.stored.length - 1).toBe(fake.requests.slice(requestsBefore).reduce((n, r) => n + r.records.length, 0)); // every request stored, none re-sent...
+    expect(sentOnce).toBeLessThanOrEqual(2); // ...and only the first sends happened
+    expect(fake.listShardsCalls).toBeGreaterThan(2); // the map was loaded again, at least 1 s apart
+    for (const error of puts.rejected as PutRecordError[]) {
+      expect(error).toMatchObject({ code: 'EXPIRED', causeCode: MISROUTED_AGGREGATE });
+      expect(error.attempts.map((a) => a.errorCode)).toEqual([MISROUTED_AGGREGATE]);
+    }
+    expect(puts.rejected.length).toBeGreaterThan(0);
+    await producer.close();
   });
 
   it('lets the write stand when every member belongs to the shard that stored it', async () => {
