@@ -72,8 +72,8 @@ export interface ClassifiedError {
 
 /** Classifies a per-record error code (PutRecords `ErrorCode`) or an error name. */
 export function classifyCode(code: string, httpStatus?: number): ErrorClass {
-  const known = ERROR_CLASSES[code];
-  if (known !== undefined) return known;
+  // Own properties only: a code such as `constructor` or `toString` is not in the table.
+  if (Object.hasOwn(ERROR_CLASSES, code)) return ERROR_CLASSES[code]!;
   if (httpStatus === 429) return 'throttled';
   if (httpStatus !== undefined && httpStatus >= 500) return 'retriable';
   return 'fatal';
@@ -96,7 +96,7 @@ export function classifyError(error: unknown): ClassifiedError {
   };
   const nodeCode = typeof candidate.code === 'string' ? candidate.code : undefined;
   const name = typeof candidate.name === 'string' && candidate.name !== 'Error' ? candidate.name : undefined;
-  const code = (nodeCode !== undefined && ERROR_CLASSES[nodeCode] !== undefined ? nodeCode : name) ?? nodeCode ?? 'Unknown';
+  const code = (nodeCode !== undefined && Object.hasOwn(ERROR_CLASSES, nodeCode) ? nodeCode : name) ?? nodeCode ?? 'Unknown';
   const status = typeof candidate.$metadata?.httpStatusCode === 'number' ? candidate.$metadata.httpStatusCode : undefined;
   const message = typeof candidate.message === 'string' ? candidate.message : String(error);
   let errorClass = classifyCode(code, status);

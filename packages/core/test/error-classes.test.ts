@@ -25,6 +25,13 @@ describe('classifyCode', () => {
   ])('%s (HTTP %s) is %s', (code, status, expected) => {
     expect(classifyCode(code, status)).toBe(expected);
   });
+
+  it('looks up codes that are names of Object.prototype members by HTTP status, not as table entries', () => {
+    for (const code of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      expect(classifyCode(code, 503)).toBe('retriable');
+      expect(classifyCode(code, 400)).toBe('fatal');
+    }
+  });
 });
 
 describe('classifyError', () => {
