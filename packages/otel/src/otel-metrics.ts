@@ -26,7 +26,7 @@ const isMapping = (value: unknown): boolean =>
   (value['scale'] === undefined || (typeof value['scale'] === 'number' && Number.isFinite(value['scale'])));
 
 export const OTEL_METRICS_OPTIONS = {
-  meter: option<Meter | undefined>(undefined, 'The OTel Meter instruments are created on (required), e.g. `metrics.getMeter(\'kinesis-kit\')`.', isMeter, { shownDefault: '(required)' }),
+  meter: option<Meter | undefined>(undefined, 'The OTel Meter instruments are created on, e.g. `metrics.getMeter(\'kinesis-kit\')`.', isMeter, { shownDefault: '(required)' }),
   attributes: option<Attributes>({}, "Attributes added to every value, e.g. `{ 'messaging.destination.name': 'orders' }`.", (value) =>
     isRecord(value) ? undefined : 'must be an object of attributes',
   ),
