@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { startLoopbackNode } from './child-process.js';
 
 export interface RunningEmulator {
@@ -49,17 +50,25 @@ export async function startKinesisLocal(env: Record<string, string> = {}): Promi
   }
 }
 
-/** Of the two ports kinesis-local binds (TLS and plain), the one that answers plain HTTP. */
-async function findPlainHttpPort(ports: readonly number[]): Promise<number> {
-  for (const port of ports) {
-    if (await answersPlainHttp(port)) return port;
+/**
+ * Of the two ports kinesis-local binds (TLS and plain), the one that answers plain HTTP. The TLS
+ * port fails a plain request at once; the plain one can take seconds to answer its first
+ * request on a loaded machine, so both are asked again until one answers or the deadline passes.
+ */
+export async function findPlainHttpPort(ports: readonly number[], { timeoutMs = 30_000, probeTimeoutMs = 2_000 } = {}): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const port of ports) {
+      if (await answersPlainHttp(port, probeTimeoutMs)) return port;
+    }
+    if (Date.now() > deadline) throw new Error(`kinesis-local: none of the ports ${ports.join(', ')} answered plain HTTP within ${timeoutMs} ms`);
+    await delay(100);
   }
-  throw new Error(`kinesis-local: none of the ports ${ports.join(', ')} answers plain HTTP`);
 }
 
-function answersPlainHttp(port: number): Promise<boolean> {
+function answersPlainHttp(port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const request = http.request({ host: '127.0.0.1', port, method: 'GET', path: '/', timeout: 2_000 }, (response) => {
+    const request = http.request({ host: '127.0.0.1', port, method: 'GET', path: '/', timeout: timeoutMs }, (response) => {
       response.resume();
       resolve(true);
     });
