@@ -31,7 +31,7 @@ export const DIMENSION_ATTRIBUTES: Readonly<Record<string, string>> = {
 export const MESSAGING_SYSTEM = 'aws_kinesis';
 
 /** Bucket boundaries in seconds that the messaging semantic conventions advise for durations. */
-export const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+export const DURATION_BUCKETS_SECONDS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
 const MS = 0.001;
 const messaging = (operation: string, type?: string): Attributes => ({

@@ -84,7 +84,7 @@ export class OtelMetrics implements Metrics {
 
   #create(mapping: InstrumentMapping): Recorder {
     const options: MetricOptions = { unit: mapping.unit, description: mapping.description };
-    if (mapping.kind === 'histogram' && mapping.unit === 's') options.advice = { explicitBucketBoundaries: DURATION_BUCKETS_SECONDS };
+    if (mapping.kind === 'histogram' && mapping.unit === 's') options.advice = { explicitBucketBoundaries: [...DURATION_BUCKETS_SECONDS] };
     const fixed = { ...this.#attributes, ...mapping.attributes };
     const names = { ...DIMENSION_ATTRIBUTES, ...mapping.dimensions };
     const attributesOf = (dimensions: Dimensions | undefined): Attributes => {

@@ -12,7 +12,7 @@ export const AggregatedRecordType = schema.lookupType('kinesis_kit.kpl.Aggregate
 export const RecordType = schema.lookupType('kinesis_kit.kpl.Record');
 export const TagType = schema.lookupType('kinesis_kit.kpl.Tag');
 
-/** What protobufjs decodes from a body: the message, or the error that made it reject the bytes. */
+/** A decoded AggregatedRecord as protobufjs 8 returns it (uint64 fields as Long). */
 interface OracleRecord {
   readonly partitionKeyIndex: { toString(): string };
   readonly explicitHashKeyIndex?: { toString(): string };
