@@ -216,9 +216,11 @@ function checkTag(r: Reader, end: number): void {
 }
 
 /**
- * Table indexes must exist. The Java KCL throws on an index out of range (stalling the shard);
- * we treat it, like a parse failure, as a corrupt aggregate to pass through. A referenced
- * explicit hash key must be a decimal integer, as java.math.BigInteger would parse it.
+ * Table indexes must exist. On an index out of range the Java KCL 2.x does not throw: it logs
+ * the error, keeps the members it had already read before the bad one and drops the rest. We
+ * treat it, like a parse failure, as a corrupt aggregate to pass through whole (nothing is
+ * dropped silently, and onCorrupt reports it). A referenced explicit hash key must be a decimal
+ * integer, as java.math.BigInteger would parse it.
  */
 function checkReferences(records: readonly number[], pks: readonly string[], ehks: readonly string[]): void {
   let checkedEhks: Uint8Array | undefined;

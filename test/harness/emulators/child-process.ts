@@ -14,12 +14,14 @@ export interface LoopbackChild {
 /**
  * Starts a Node program with the loopback preload and resolves once it has bound `portCount`
  * ports. Output other than the port lines is kept (bounded) for the error message if it dies.
+ * kinesis-local binds in about a second on an idle machine but took over 30 s here under a load
+ * average of 23 on 2 cores; the deadline only catches a start that hangs.
  */
 export async function startLoopbackNode(
   script: string,
   env: Record<string, string>,
   portCount: number,
-  timeoutMs = 30_000,
+  timeoutMs = 120_000,
 ): Promise<LoopbackChild> {
   const child = spawn(process.execPath, ['--require', PRELOAD, script], {
     env: { ...process.env, ...env },

@@ -51,23 +51,24 @@ export async function startKinesisLocal(env: Record<string, string> = {}): Promi
 }
 
 /**
- * Of the two ports kinesis-local binds (TLS and plain), the one that answers plain HTTP. Polled
- * until `timeoutMs`: on a loaded machine its first answer can take longer than one probe waits.
+ * Of the two ports kinesis-local binds (TLS and plain), the one that answers plain HTTP. The TLS
+ * port fails a plain request at once; the plain one can take seconds to answer its first
+ * request on a loaded machine, so both are asked again until one answers or the deadline passes.
  */
-async function findPlainHttpPort(ports: readonly number[], timeoutMs = 30_000): Promise<number> {
+export async function findPlainHttpPort(ports: readonly number[], { timeoutMs = 30_000, probeTimeoutMs = 2_000 } = {}): Promise<number> {
   const deadline = Date.now() + timeoutMs;
-  do {
+  for (;;) {
     for (const port of ports) {
-      if (await answersPlainHttp(port)) return port;
+      if (await answersPlainHttp(port, probeTimeoutMs)) return port;
     }
+    if (Date.now() > deadline) throw new Error(`kinesis-local: none of the ports ${ports.join(', ')} answered plain HTTP within ${timeoutMs} ms`);
     await delay(100);
-  } while (Date.now() < deadline);
-  throw new Error(`kinesis-local: none of the ports ${ports.join(', ')} answers plain HTTP within ${timeoutMs} ms`);
+  }
 }
 
-function answersPlainHttp(port: number): Promise<boolean> {
+function answersPlainHttp(port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const request = http.request({ host: '127.0.0.1', port, method: 'GET', path: '/', timeout: 2_000 }, (response) => {
+    const request = http.request({ host: '127.0.0.1', port, method: 'GET', path: '/', timeout: timeoutMs }, (response) => {
       response.resume();
       resolve(true);
     });
