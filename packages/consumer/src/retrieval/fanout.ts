@@ -4,6 +4,7 @@ import {
   exponentialBackoff,
   retry,
   systemClock,
+  timeoutError,
   type Attempt,
   type BackoffPolicy,
   type Clock,
@@ -16,7 +17,9 @@ import { FAN_OUT_METRICS } from './fanout-metric-names.js';
 import { resolveFanOutOptions, type FanOutRetrievalOptions, type FanOutSettings } from './fanout-options.js';
 import type { FanOutPort, SubscriptionEvent } from './fanout-port.js';
 import type { IteratorStart } from './kinesis-port.js';
+import type { ChildShard } from '../processing/contracts.js';
 import type { OpenShardInput, RecordBatch, Retrieval, ShardRecordSource } from './retrieval.js';
+import { confirmShardEnd } from './shard-end.js';
 
 /** Before retrying a subscribe: ResourceInUse lasts up to 5 s after the previous successful call, throttling 1 s. */
 const DEFAULT_BACKOFF = { initialDelayMs: 1_000, maxDelayMs: 5_000, jitter: 'equal' } as const;
@@ -56,7 +59,9 @@ type SubscriptionEnd =
   /** No event within the stall deadline: resubscribe. */
   | { readonly kind: 'stalled' }
   /** A retriable failure after it was established (reset, 5xx-like exception event): resubscribe. */
-  | { readonly kind: 'failed'; readonly error: unknown };
+  | { readonly kind: 'failed'; readonly error: unknown }
+  /** An end without ChildShards while ListShards shows the shard open: the event was dropped; resubscribe. */
+  | { readonly kind: 'spuriousEnd' };
 
 type Step = { readonly kind: 'event'; readonly event: SubscriptionEvent } | Exclude<SubscriptionEnd, { kind: 'shardEnd' }>;
 
@@ -135,15 +140,20 @@ class FanOutShardSource implements ShardRecordSource {
     if (wait > 0) await clock.sleep(wait, this.#handoff.signal);
   }
 
-  /** SubscribeToShard until its first event; an answer slower than the stall deadline counts as a stall. */
+  /**
+   * SubscribeToShard until its first event, within the request timeout (or the stall deadline,
+   * if shorter: then it counts as a stall). A black-holed call is abandoned and retried.
+   */
   async #establish(controller: AbortController): Promise<AsyncIterable<SubscriptionEvent>> {
     const { port, consumerARN, clock, settings, shard } = this.context;
     const startedAt = clock.now();
     this.#lastSubscribeAt = startedAt;
     shard.metrics.count(FAN_OUT_METRICS.subscribeCalls, 1, this.#dimensions);
-    const stall = new SubscriptionStalledError(this.#shardId, settings.subscriptionStallTimeoutMillis);
+    const stallMs = settings.subscriptionStallTimeoutMillis;
+    const waitMs = Math.min(stallMs, settings.kinesisRequestTimeoutMillis);
+    const stall = waitMs < stallMs ? timeoutError(waitMs) : new SubscriptionStalledError(this.#shardId, stallMs);
     const timer = new AbortController();
-    clock.sleep(settings.subscriptionStallTimeoutMillis, timer.signal).then(
+    clock.sleep(waitMs, timer.signal).then(
       () => controller.abort(stall),
       () => undefined,
     );
@@ -167,7 +177,8 @@ class FanOutShardSource implements ShardRecordSource {
       await this.#handoff.untilRoom();
       const step = await this.#nextEvent(iterator, renewAt);
       if (step.kind !== 'event') return step;
-      if (this.#accept(step.event)) return { kind: 'shardEnd' };
+      const end = await this.#accept(step.event);
+      if (end !== undefined) return end;
     }
   }
 
@@ -199,21 +210,37 @@ class FanOutShardSource implements ShardRecordSource {
     }
   }
 
-  /** Takes one event into the buffer; true at shard end. */
-  #accept(event: SubscriptionEvent): boolean {
+  /** Takes one event into the buffer; how the subscription ends when it does (shard end, or a spurious one dropped). */
+  async #accept(event: SubscriptionEvent): Promise<SubscriptionEnd | undefined> {
     const { metrics } = this.context.shard;
     metrics.count(FAN_OUT_METRICS.events, 1, this.#dimensions);
+    const { continuationSequenceNumber: continuation, millisBehindLatest } = event;
+    let { childShards } = event;
+    if (continuation === undefined && childShards.length === 0) {
+      const confirmed = await this.#confirmEnd();
+      if (confirmed === undefined) return { kind: 'spuriousEnd' }; // nothing of the event was taken
+      childShards = confirmed;
+    }
     const records = this.#dropDelivered(event.records);
     metrics.count(FAN_OUT_METRICS.recordsFetched, records.length, this.#dimensions);
-    const { continuationSequenceNumber: continuation, millisBehindLatest } = event;
     if (continuation !== undefined) {
       this.#continuation = continuation;
       this.#handoff.deliver({ records, millisBehindLatest });
-      return false;
+      return undefined;
     }
     this.#fetchedEnd = true;
-    this.#handoff.deliver({ records, millisBehindLatest, shardEnd: { childShards: event.childShards } });
-    return true;
+    this.#handoff.deliver({ records, millisBehindLatest, shardEnd: { childShards } });
+    return { kind: 'shardEnd' };
+  }
+
+  /** The children of a shard whose last event had no ChildShards, per ListShards; undefined when it is still open. */
+  async #confirmEnd(): Promise<readonly ChildShard[] | undefined> {
+    const { port, consumerARN, backoff, clock, shard } = this.context;
+    const stream = { streamARN: streamARNOfConsumer(consumerARN) };
+    const listShards = (signal: AbortSignal) => port.listShards(stream, signal);
+    const options = { backoff, clock, signal: this.#handoff.signal, metric: FAN_OUT_METRICS.unconfirmedShardEnds, operation: 'SubscribeToShard' } as const;
+    const check = await confirmShardEnd(listShards, shard, options);
+    return check.listed === 'open' ? undefined : check.childShards;
   }
 
   /** Records after the last one taken (records of an event are in order); remembers the newest. */
@@ -251,9 +278,15 @@ class FanOutShardSource implements ShardRecordSource {
         metrics.count(FAN_OUT_METRICS.renewed, 1, this.#dimensions);
         logger.debug('subscription ended; renewing it', { ...fields, reason: end.kind });
         return;
-      case 'stalled':
+      case 'stalled': {
+        const stallTimeoutMs = this.context.settings.subscriptionStallTimeoutMillis;
         metrics.count(FAN_OUT_METRICS.stalled, 1, this.#dimensions);
-        logger.warn('subscription stalled; resubscribing', { ...fields, stallTimeoutMs: this.context.settings.subscriptionStallTimeoutMillis });
+        logger.warn('subscription stalled; resubscribing', { ...fields, stallTimeoutMs });
+        this.context.shard.onEvent?.({ type: 'retrievalStalled', shardId: this.#shardId, retrieval: 'fanOut', stallTimeoutMs });
+        return;
+      }
+      case 'spuriousEnd':
+        logger.warn('the shard is still open; resubscribing after the last continuation', fields);
         return;
       case 'failed': {
         const { code, message } = classifyError(end.error);
@@ -281,6 +314,12 @@ class FanOutShardSource implements ShardRecordSource {
       logger.warn('subscribe failed', { ...fields, message: attempt.errorMessage });
     }
   }
+}
+
+/** The stream's ARN inside a consumer ARN (`<stream ARN>/consumer/<name>:<creation epoch>`). */
+export function streamARNOfConsumer(consumerARN: string): string {
+  const at = consumerARN.indexOf('/consumer/');
+  return at < 0 ? consumerARN : consumerARN.slice(0, at);
 }
 
 /** An AbortController that also aborts with `parent`; dispose() aborts it and unhooks it from the parent. */

@@ -34,6 +34,7 @@ function scriptedPort(script: (input: SubscribeInput, index: number) => AsyncIte
     describeStreamConsumer: notUsed,
     deregisterStreamConsumer: notUsed,
     listStreamConsumers: notUsed,
+    listShards: notUsed,
     subscribeToShard: async (input) => {
       calls.push(input);
       return script(input, calls.length - 1);
