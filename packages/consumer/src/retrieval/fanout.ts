@@ -158,7 +158,9 @@ class FanOutShardSource implements ShardRecordSource {
       () => undefined,
     );
     try {
-      const events = await port.subscribeToShard({ consumerARN, shardId: this.#shardId, start: this.#resumeAt(), signal: controller.signal });
+      // Raced with the abort: a call that ignores its signal cannot hold the shard past the deadline.
+      const subscribing = port.subscribeToShard({ consumerARN, shardId: this.#shardId, start: this.#resumeAt(), signal: controller.signal });
+      const events = await settledByAbort(subscribing, controller.signal);
       shard.metrics.timing(FAN_OUT_METRICS.subscribeTime, clock.now() - startedAt, this.#dimensions);
       return events;
     } catch (error) {
@@ -320,6 +322,21 @@ class FanOutShardSource implements ShardRecordSource {
 export function streamARNOfConsumer(consumerARN: string): string {
   const at = consumerARN.indexOf('/consumer/');
   return at < 0 ? consumerARN : consumerARN.slice(0, at);
+}
+
+/** `work`, or a rejection with the signal's reason as soon as it aborts (whichever comes first). */
+async function settledByAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = (): void => reject(signal.reason as Error);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /** An AbortController that also aborts with `parent`; dispose() aborts it and unhooks it from the parent. */

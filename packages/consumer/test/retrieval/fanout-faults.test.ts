@@ -1,7 +1,7 @@
 import { SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { noopLogger } from '@kinesis-kit/core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { createStream, kinesisClient, testAccountId, waitForStreamActive, type TestStream } from '../../../../test/harness/index.js';
+import { createStream, kinesisClient, testAccountId, waitFor, waitForStreamActive, type TestStream } from '../../../../test/harness/index.js';
 import { streamARNOfConsumer } from '../../src/retrieval/fanout.js';
 import { FAN_OUT_METRICS } from '../../src/retrieval/fanout-metric-names.js';
 import { kinesisFanOutPort, type SubscriptionEvent } from '../../src/retrieval/fanout-port.js';
@@ -67,7 +67,7 @@ describe.concurrent('fan-out retrieval: hung subscribe calls and shard ends with
   });
 
   it('does not end an open shard on a last event without ChildShards: ListShards shows it open, it resubscribes after the last continuation', async ({ expect }) => {
-    const { shardId, put, consumerARN, port } = await setUp('spurious-end', 40);
+    const { stream, shardId, put, consumerARN, port } = await setUp('spurious-end', 40);
     // The first subscription's second event is followed by a fake "shard end" with no children
     // (kinesis-local never sends one, with or without children), carrying records that must not be taken.
     const wrapped = wrapPort(port, {
@@ -79,8 +79,7 @@ describe.concurrent('fan-out retrieval: hung subscribe calls and shard ends with
               for await (const event of events) {
                 yield event;
                 if (++seen === 2) {
-                  const fake = { records: put.length > 0 ? event.records.slice(0, 1) : [], continuationSequenceNumber: undefined, millisBehindLatest: 0, childShards: [] };
-                  yield fake;
+                  yield { records: event.records.slice(0, 1), continuationSequenceNumber: undefined, millisBehindLatest: 0, childShards: [] };
                   return;
                 }
               }
@@ -88,8 +87,12 @@ describe.concurrent('fan-out retrieval: hung subscribe calls and shard ends with
     });
     const { source, metrics, events } = open(testFanOut(wrapped, { consumerARN }), shardId);
     try {
-      const batches = await drain(source, put.length);
-      expect(texts(batches)).toEqual(put.map(text));
+      const first = await drain(source, put.length);
+      await waitFor(() => wrapped.subscriptions.length >= 2, { description: 'a second subscription after the fake end' });
+      const later = userRecords(30, 'after-fake-end');
+      await putRecords(client, stream.streamName, later);
+      const batches = [...first, ...(await drain(source, later.length))];
+      expect(texts(batches)).toEqual([...put, ...later].map(text));
       expect(batches.some((b) => b.shardEnd !== undefined)).toBe(false);
       expect(events).toEqual([{ type: 'unconfirmedShardEnd', shardId, listed: 'open' }]);
       expect(metrics.counter(FAN_OUT_METRICS.unconfirmedShardEnds)).toBe(1);
