@@ -19,7 +19,7 @@ import type { FanOutPort, SubscriptionEvent } from './fanout-port.js';
 import type { IteratorStart } from './kinesis-port.js';
 import type { ChildShard } from '../processing/contracts.js';
 import type { OpenShardInput, RecordBatch, Retrieval, ShardRecordSource } from './retrieval.js';
-import { confirmShardEnd } from './shard-end.js';
+import { confirmShardEnd, isResourceNotFound, listShardEnd } from './shard-end.js';
 
 /** Before retrying a subscribe: ResourceInUse lasts up to 5 s after the previous successful call, throttling 1 s. */
 const DEFAULT_BACKOFF = { initialDelayMs: 1_000, maxDelayMs: 5_000, jitter: 'equal' } as const;
@@ -129,9 +129,34 @@ class FanOutShardSource implements ShardRecordSource {
     try {
       const events = await this.#establish(link.controller);
       return await this.#read(events);
+    } catch (error) {
+      if (!isResourceNotFound(error) || this.#handoff.signal.aborted) throw error;
+      return await this.#notFound(error);
     } finally {
       link.dispose(); // closes the connection, whatever happened
     }
+  }
+
+  /**
+   * ResourceNotFoundException on the subscription. The Java KCL's FanOutRecordsPublisher ends the
+   * shard; but it also means the stream consumer was deregistered, so ListShards decides here: a
+   * shard that is absent or closed ended (with the children ListShards lists); one that is open
+   * still has records, and the error stands (the consumer is gone).
+   */
+  async #notFound(error: unknown): Promise<SubscriptionEnd> {
+    const { port, consumerARN, backoff, clock, shard } = this.context;
+    const stream = { streamARN: streamARNOfConsumer(consumerARN) };
+    const listed = await listShardEnd((signal) => port.listShards(stream, signal), this.#shardId, { backoff, clock, signal: this.#handoff.signal });
+    if (listed.listed === 'open') throw error;
+    shard.metrics.count(FAN_OUT_METRICS.shardsGone, 1, this.#dimensions);
+    shard.logger.warn('SubscribeToShard answered ResourceNotFoundException and ListShards no longer lists the shard open; ending it', {
+      shardId: this.#shardId,
+      listed: listed.listed,
+    });
+    shard.onEvent?.({ type: 'shardGone', shardId: this.#shardId, operation: 'SubscribeToShard' });
+    this.#fetchedEnd = true;
+    this.#handoff.deliver({ records: [], millisBehindLatest: undefined, shardEnd: { childShards: listed.childShards } });
+    return { kind: 'shardEnd' };
   }
 
   async #pace(): Promise<void> {

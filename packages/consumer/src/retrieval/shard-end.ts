@@ -36,7 +36,18 @@ export async function confirmShardEnd(
 ): Promise<ListedShardEnd> {
   const { shardId } = shard;
   shard.metrics.count(options.metric, 1, { shardId });
-  const { backoff, clock, signal } = options;
+  const listed = await listShardEnd(listShards, shardId, options);
+  shard.logger.warn(`${options.operation} ended the shard without ChildShards; ListShards says it is ${listed.listed}`, { shardId, listed: listed.listed });
+  shard.onEvent?.({ type: 'unconfirmedShardEnd', shardId, listed: listed.listed });
+  return listed;
+}
+
+/** What ListShards (retried like any read) says about the shard: open, closed with its children, or absent. */
+export async function listShardEnd(
+  listShards: (signal: AbortSignal) => Promise<readonly ShardDescription[]>,
+  shardId: string,
+  { backoff, clock, signal }: Pick<ConfirmShardEndOptions, 'backoff' | 'clock' | 'signal'>,
+): Promise<ListedShardEnd> {
   const shards = await retry(
     async () => {
       try {
@@ -46,12 +57,9 @@ export async function confirmShardEnd(
         throw error;
       }
     },
-    { backoff, clock, signal, description: `ListShards confirming the end of ${shardId}` },
+    { backoff, clock, signal, description: `ListShards about the end of ${shardId}` },
   );
-  const listed = listedEnd(shards, shardId);
-  shard.logger.warn(`${options.operation} ended the shard without ChildShards; ListShards says it is ${listed.listed}`, { shardId, listed: listed.listed });
-  shard.onEvent?.({ type: 'unconfirmedShardEnd', shardId, listed: listed.listed });
-  return listed;
+  return listedEnd(shards, shardId);
 }
 
 function listedEnd(shards: readonly ShardDescription[], shardId: string): ListedShardEnd {

@@ -6,7 +6,7 @@ import { streamARNOfConsumer } from '../../src/retrieval/fanout.js';
 import { FAN_OUT_METRICS } from '../../src/retrieval/fanout-metric-names.js';
 import { kinesisFanOutPort, type SubscriptionEvent } from '../../src/retrieval/fanout-port.js';
 import type { RecordBatch, RetrievalEvent } from '../../src/retrieval/retrieval.js';
-import { registerTestConsumer, shardEndAfter, testFanOut, wrapPort } from '../support/fanout.js';
+import { awsError, registerTestConsumer, shardEndAfter, testFanOut, wrapPort } from '../support/fanout.js';
 import { RecordingMetrics, drain, putRecords, shardIds, text, userRecords } from '../support/processing.js';
 
 const texts = (batches: readonly RecordBatch[]): string[] => batches.flatMap((b) => b.records.map(text));
@@ -121,6 +121,37 @@ describe.concurrent('fan-out retrieval: hung subscribe calls and shard ends with
       expect(end.childShards.map((c) => c.shardId).sort()).toEqual(children.sort());
       expect(end.childShards.every((c) => c.parentShardIds.join() === shardId)).toBe(true);
       expect(events).toEqual([{ type: 'unconfirmedShardEnd', shardId, listed: 'closed' }]);
+    } finally {
+      source.close();
+    }
+  });
+
+  it('ends a closed shard whose SubscribeToShard answers ResourceNotFoundException (gone) with the children ListShards lists', async ({ expect }) => {
+    const { stream, shardId, consumerARN, port } = await setUp('subscribe-gone', 5);
+    await client.send(new SplitShardCommand({ StreamName: stream.streamName, ShardToSplit: shardId, NewStartingHashKey: String(2n ** 127n) }));
+    await waitForStreamActive(client, stream.streamName);
+    const children = (await port.listShards({ streamName: stream.streamName })).filter((s) => s.parentShardId === shardId).map((s) => s.shardId);
+    // The parent aged out past retention; the FaultProxy cannot carry a subscription, so the refusal comes from a port wrapper.
+    const gone = wrapPort(port, { fault: () => awsError('ResourceNotFoundException') });
+    const { source, metrics, events } = open(testFanOut(gone, { consumerARN }), shardId);
+    try {
+      const batch = await source.next();
+      expect(batch.records).toEqual([]);
+      expect(batch.shardEnd!.childShards.map((c) => c.shardId).sort()).toEqual(children.sort());
+      expect(events).toEqual([{ type: 'shardGone', shardId, operation: 'SubscribeToShard' }]);
+      expect(metrics.counter(FAN_OUT_METRICS.shardsGone)).toBe(1);
+    } finally {
+      source.close();
+    }
+  });
+
+  it('fails an open shard whose SubscribeToShard answers ResourceNotFoundException: the stream consumer is gone, not the shard', async ({ expect }) => {
+    const { shardId, consumerARN, port } = await setUp('consumer-gone', 5);
+    const gone = wrapPort(port, { fault: () => awsError('ResourceNotFoundException') });
+    const { source, events } = open(testFanOut(gone, { consumerARN }), shardId);
+    try {
+      await expect(source.next()).rejects.toMatchObject({ code: 'NON_RETRIABLE', causeCode: 'ResourceNotFoundException' });
+      expect(events).toEqual([]);
     } finally {
       source.close();
     }
