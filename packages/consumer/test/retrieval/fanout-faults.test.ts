@@ -56,7 +56,7 @@ describe.concurrent('fan-out retrieval: hung subscribe calls and shard ends with
         hung++ === 0 ? new Promise<AsyncIterable<SubscriptionEvent>>(() => undefined) : wrapped.subscribeToShard(input),
     };
     // The stall deadline (35 s) is beyond the test's timeout: only the request timeout can end the hung call.
-    const { source, metrics } = open(testFanOut(hanging, { consumerARN, kinesisRequestTimeoutMillis: 1_000 }), shardId);
+    const { source, metrics } = open(testFanOut(hanging, { consumerARN, kinesisRequestTimeoutMillis: 5_000 }), shardId);
     try {
       expect(texts(await drain(source, put.length))).toEqual(put.map(text));
       expect(hung).toBeGreaterThanOrEqual(2);
