@@ -4,7 +4,7 @@ import {
   exponentialBackoff,
   retry,
   systemClock,
-  timeoutError,
+  withTimeout,
   type Attempt,
   type BackoffPolicy,
   type Clock,
@@ -167,7 +167,8 @@ class FanOutShardSource implements ShardRecordSource {
 
   /**
    * SubscribeToShard until its first event, within the request timeout (or the stall deadline,
-   * if shorter: then it counts as a stall). A black-holed call is abandoned and retried.
+   * if shorter: then it counts as a stall). A black-holed call is abandoned (even if it ignores
+   * its abort signal), its connection closed, and retried.
    */
   async #establish(controller: AbortController): Promise<AsyncIterable<SubscriptionEvent>> {
     const { port, consumerARN, clock, settings, shard } = this.context;
@@ -176,23 +177,17 @@ class FanOutShardSource implements ShardRecordSource {
     shard.metrics.count(FAN_OUT_METRICS.subscribeCalls, 1, this.#dimensions);
     const stallMs = settings.subscriptionStallTimeoutMillis;
     const waitMs = Math.min(stallMs, settings.kinesisRequestTimeoutMillis);
-    const stall = waitMs < stallMs ? timeoutError(waitMs) : new SubscriptionStalledError(this.#shardId, stallMs);
-    const timer = new AbortController();
-    clock.sleep(waitMs, timer.signal).then(
-      () => controller.abort(stall),
-      () => undefined,
-    );
+    const input = { consumerARN, shardId: this.#shardId, start: this.#resumeAt(), signal: controller.signal };
     try {
-      // Raced with the abort: a call that ignores its signal cannot hold the shard past the deadline.
-      const subscribing = port.subscribeToShard({ consumerARN, shardId: this.#shardId, start: this.#resumeAt(), signal: controller.signal });
-      const events = await settledByAbort(subscribing, controller.signal);
+      // The subscription lives on `controller` (closed by the caller); withTimeout bounds only the wait for it.
+      const events = await withTimeout(clock, waitMs, controller.signal, () => port.subscribeToShard(input));
       shard.metrics.timing(FAN_OUT_METRICS.subscribeTime, clock.now() - startedAt, this.#dimensions);
       return events;
     } catch (error) {
       this.#handoff.throwIfClosed();
-      throw controller.signal.reason === stall ? stall : error;
-    } finally {
-      timer.abort();
+      controller.abort(error); // an answer that comes after all is closed at once
+      const timedOut = (error as { name?: unknown } | undefined)?.name === 'TimeoutError';
+      throw timedOut && waitMs === stallMs ? new SubscriptionStalledError(this.#shardId, stallMs) : error;
     }
   }
 
@@ -347,21 +342,6 @@ class FanOutShardSource implements ShardRecordSource {
 export function streamARNOfConsumer(consumerARN: string): string {
   const at = consumerARN.indexOf('/consumer/');
   return at < 0 ? consumerARN : consumerARN.slice(0, at);
-}
-
-/** `work`, or a rejection with the signal's reason as soon as it aborts (whichever comes first). */
-async function settledByAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = (): void => reject(signal.reason as Error);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([work, aborted]);
-  } finally {
-    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
-  }
 }
 
 /** An AbortController that also aborts with `parent`; dispose() aborts it and unhooks it from the parent. */
