@@ -16,7 +16,7 @@ import { SubscriptionStalledError } from './fanout-errors.js';
 import { FAN_OUT_METRICS } from './fanout-metric-names.js';
 import { resolveFanOutOptions, type FanOutRetrievalOptions, type FanOutSettings } from './fanout-options.js';
 import type { FanOutPort, SubscriptionEvent } from './fanout-port.js';
-import type { IteratorStart } from './kinesis-port.js';
+import type { IteratorStart, ShardDescription } from './kinesis-port.js';
 import type { ChildShard } from '../processing/contracts.js';
 import type { OpenShardInput, RecordBatch, Retrieval, ShardRecordSource } from './retrieval.js';
 import { confirmShardEnd, isResourceNotFound, listShardEnd } from './shard-end.js';
@@ -144,9 +144,8 @@ class FanOutShardSource implements ShardRecordSource {
    * still has records, and the error stands (the consumer is gone).
    */
   async #notFound(error: unknown): Promise<SubscriptionEnd> {
-    const { port, consumerARN, backoff, clock, shard } = this.context;
-    const stream = { streamARN: streamARNOfConsumer(consumerARN) };
-    const listed = await listShardEnd((signal) => port.listShards(stream, signal), this.#shardId, { backoff, clock, signal: this.#handoff.signal });
+    const { backoff, clock, shard } = this.context;
+    const listed = await listShardEnd(this.#listShards, this.#shardId, { backoff, clock, signal: this.#handoff.signal });
     if (listed.listed === 'open') throw error;
     shard.metrics.count(FAN_OUT_METRICS.shardsGone, 1, this.#dimensions);
     shard.logger.warn('SubscribeToShard answered ResourceNotFoundException and ListShards no longer lists the shard open; ending it', {
@@ -257,13 +256,15 @@ class FanOutShardSource implements ShardRecordSource {
 
   /** The children of a shard whose last event had no ChildShards, per ListShards; undefined when it is still open. */
   async #confirmEnd(): Promise<readonly ChildShard[] | undefined> {
-    const { port, consumerARN, backoff, clock, shard } = this.context;
-    const stream = { streamARN: streamARNOfConsumer(consumerARN) };
-    const listShards = (signal: AbortSignal) => port.listShards(stream, signal);
+    const { backoff, clock, shard } = this.context;
     const options = { backoff, clock, signal: this.#handoff.signal, metric: FAN_OUT_METRICS.unconfirmedShardEnds, operation: 'SubscribeToShard' } as const;
-    const check = await confirmShardEnd(listShards, shard, options);
+    const check = await confirmShardEnd(this.#listShards, shard, options);
     return check.listed === 'open' ? undefined : check.childShards;
   }
+
+  /** Every shard of the consumer's stream (ListShards), to confirm a shard's end. */
+  readonly #listShards = (signal: AbortSignal): Promise<readonly ShardDescription[]> =>
+    this.context.port.listShards({ streamARN: streamARNOfConsumer(this.context.consumerARN) }, signal);
 
   /** Records after the last one taken (records of an event are in order); remembers the newest. */
   #dropDelivered(records: readonly StreamRecord[]): readonly StreamRecord[] {
