@@ -21,6 +21,9 @@ import type { ChildShard } from '../processing/contracts.js';
 import type { OpenShardInput, RecordBatch, Retrieval, ShardRecordSource } from './retrieval.js';
 import { confirmShardEnd, isResourceNotFound, listShardEnd } from './shard-end.js';
 
+/** SubscriptionStalledError's code: what retry's onFailedAttempt sees as a stalled subscribe attempt's errorCode. */
+const STALLED = 'SUBSCRIPTION_STALLED';
+
 /** Before retrying a subscribe: ResourceInUse lasts up to 5 s after the previous successful call, throttling 1 s. */
 const DEFAULT_BACKOFF = { initialDelayMs: 1_000, maxDelayMs: 5_000, jitter: 'equal' } as const;
 
@@ -329,9 +332,11 @@ class FanOutShardSource implements ShardRecordSource {
     } else if (errorClass === 'throttled') {
       metrics.count(FAN_OUT_METRICS.throttled, 1, this.#dimensions);
       logger.debug('subscribe throttled; backing off', fields);
-    } else if (attempt.errorCode === SubscriptionStalledError.name) {
+    } else if (attempt.errorCode === STALLED) {
+      const stallTimeoutMs = this.context.settings.subscriptionStallTimeoutMillis;
       metrics.count(FAN_OUT_METRICS.stalled, 1, this.#dimensions);
-      logger.warn('subscribe call got no event in time; retrying', fields);
+      logger.warn('subscribe call got no event in time; retrying', { ...fields, stallTimeoutMs });
+      this.context.shard.onEvent?.({ type: 'retrievalStalled', shardId: this.#shardId, retrieval: 'fanOut', stallTimeoutMs });
     } else {
       metrics.count(FAN_OUT_METRICS.failures, 1, { ...this.#dimensions, operation: 'SubscribeToShard' });
       logger.warn('subscribe failed', { ...fields, message: attempt.errorMessage });

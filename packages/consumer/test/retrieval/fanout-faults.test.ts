@@ -66,6 +66,21 @@ describe.concurrent('fan-out retrieval: hung subscribe calls and shard ends with
     }
   });
 
+  it('counts a subscribe call with no event within the stall deadline as a stall, with a retrievalStalled event', async ({ expect }) => {
+    const { shardId, put, consumerARN, port } = await setUp('subscribe-stall', 10);
+    let hung = 0;
+    const hanging = { ...port, subscribeToShard: (input: Parameters<typeof port.subscribeToShard>[0]) => (hung++ === 0 ? new Promise<never>(() => undefined) : port.subscribeToShard(input)) };
+    // The stall deadline is the shorter one here: the hung call is a stall, not a request timeout.
+    const { source, metrics, events } = open(testFanOut(hanging, { consumerARN, subscriptionStallTimeoutMillis: 5_000, kinesisRequestTimeoutMillis: 300_000 }), shardId);
+    try {
+      expect(texts(await drain(source, put.length))).toEqual(put.map(text));
+      expect(metrics.counter(FAN_OUT_METRICS.stalled)).toBeGreaterThanOrEqual(1);
+      expect(events).toContainEqual({ type: 'retrievalStalled', shardId, retrieval: 'fanOut', stallTimeoutMs: 5_000 });
+    } finally {
+      source.close();
+    }
+  });
+
   it('does not end an open shard on a last event without ChildShards: ListShards shows it open, it resubscribes after the last continuation', async ({ expect }) => {
     const { stream, shardId, put, consumerARN, port } = await setUp('spurious-end', 40);
     // The first subscription's second event is followed by a fake "shard end" with no children
