@@ -1,13 +1,13 @@
 import { SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { noopLogger } from '@kinesis-kit/core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { createStream, kinesisClient, testAccountId, waitFor, waitForStreamActive, type TestStream } from '../../../../test/harness/index.js';
+import { kinesisClient, testAccountId, waitFor, waitForStreamActive, type TestStream } from '../../../../test/harness/index.js';
 import { streamARNOfConsumer } from '../../src/retrieval/fanout.js';
 import { FAN_OUT_METRICS } from '../../src/retrieval/fanout-metric-names.js';
-import { kinesisFanOutPort, type SubscriptionEvent } from '../../src/retrieval/fanout-port.js';
+import type { SubscriptionEvent } from '../../src/retrieval/fanout-port.js';
 import type { RecordBatch, RetrievalEvent } from '../../src/retrieval/retrieval.js';
-import { awsError, registerTestConsumer, shardEndAfter, testFanOut, wrapPort } from '../support/fanout.js';
-import { RecordingMetrics, drain, putRecords, shardIds, text, userRecords } from '../support/processing.js';
+import { awsError, oneShardWithConsumer, shardEndAfter, testFanOut, wrapPort } from '../support/fanout.js';
+import { RecordingMetrics, drain, putRecords, text, userRecords } from '../support/processing.js';
 
 const texts = (batches: readonly RecordBatch[]): string[] => batches.flatMap((b) => b.records.map(text));
 
@@ -18,15 +18,7 @@ describe.concurrent('fan-out retrieval: hung subscribe calls and shard ends with
   let client: KinesisClient;
   const streams: TestStream[] = [];
 
-  async function setUp(prefix: string, count: number) {
-    const stream = await createStream(client, 1, prefix);
-    streams.push(stream);
-    const [shardId] = (await shardIds(client, stream.streamName)) as [string];
-    const put = userRecords(count, prefix);
-    await putRecords(client, stream.streamName, put);
-    const consumerARN = await registerTestConsumer(client, stream.streamName);
-    return { stream, shardId, put, consumerARN, port: kinesisFanOutPort(client) };
-  }
+  const setUp = (prefix: string, count: number) => oneShardWithConsumer(client, streams, prefix, count);
 
   function open(retrieval: ReturnType<typeof testFanOut>, shardId: string) {
     const metrics = new RecordingMetrics();
