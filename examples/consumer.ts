@@ -80,6 +80,12 @@ const consumer = new KinesisConsumer({
 consumer.on('leaseTaken', ({ shardId, from }) => logger.info('lease taken', { shardId, from }));
 consumer.on('leaseLost', ({ shardId, to }) => logger.warn('lease lost', { shardId, to }));
 consumer.on('error', ({ error, source, shardId }) => logger.error('consumer error (retried)', { source, shardId, error: String(error) }));
+// What retrieval did about a fault (kinesisRequestTimeoutMillis, pollingStallTimeoutMillis): worth an alert if frequent.
+consumer.on('processing', (event) => {
+  if (event.type === 'retrievalStalled') logger.warn('shard read stalled; restarted', { shardId: event.shardId, retrieval: event.retrieval });
+  else if (event.type === 'shardGone') logger.warn('shard no longer exists; ended it', { shardId: event.shardId, operation: event.operation });
+  else if (event.type === 'unconfirmedShardEnd') logger.warn('shard end without children checked', { shardId: event.shardId, listed: event.listed });
+});
 
 process.once('SIGTERM', () => {
   consumer.stop().then(

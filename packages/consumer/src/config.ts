@@ -10,6 +10,7 @@ import { isInitialPosition, type InitialPosition } from './shards/initial-positi
 import { SHARD_CONSUMER_OPTION_SPECS } from './processing/shard-consumer-options.js';
 import { FAN_OUT_OPTION_SPECS } from './retrieval/fanout-options.js';
 import { POLLING_OPTION_SPECS } from './retrieval/polling-options.js';
+import { KINESIS_REQUEST_OPTION_SPECS } from './retrieval/request-options.js';
 
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 const HOUR = 3_600_000;
@@ -61,6 +62,8 @@ export const CONSUMER_OPTION_SPECS = {
   ),
   ...POLLING_OPTION_SPECS,
   ...FAN_OUT_OPTION_SPECS,
+  // Kinesis request timeouts and stall detection
+  ...KINESIS_REQUEST_OPTION_SPECS,
   ...SHARD_CONSUMER_OPTION_SPECS,
 } as const;
 

@@ -97,7 +97,7 @@ export class KinesisConsumer {
     this.#initialStreams = streams.kind === 'multi' ? streams.streams : undefined;
     if (streams.kind === 'single') {
       const { streamName, streamRef } = streams;
-      const port = kinesisReadPort(this.#kinesis, streamRef);
+      const port = kinesisReadPort(this.#kinesis, streamRef, this.#requestTimeouts());
       const fanOut = options.retrieval === 'fanout' ? this.#fanOutSession(streamRef) : undefined;
       const retrieval = fanOut?.retrieval ?? this.#chosenRetrieval(port);
       const initialPosition = options.initialPosition;
@@ -115,7 +115,7 @@ export class KinesisConsumer {
 
   #fanOutSession(stream: StreamRef): FanOutSession {
     const s = this.settings;
-    return new FanOutSession(kinesisFanOutPort(this.#kinesis), {
+    return new FanOutSession(kinesisFanOutPort(this.#kinesis, this.#requestTimeouts()), {
       stream,
       applicationName: this.applicationName,
       ...(s.streamConsumerName === undefined ? {} : { streamConsumerName: s.streamConsumerName }),
@@ -124,11 +124,17 @@ export class KinesisConsumer {
       subscriptionStallTimeoutMillis: s.subscriptionStallTimeoutMillis,
       maxSubscriptionMillis: s.maxSubscriptionMillis,
       minTimeBetweenSubscribesMillis: s.minTimeBetweenSubscribesMillis,
+      kinesisRequestTimeoutMillis: s.kinesisRequestTimeoutMillis,
       maxPrefetchBatches: s.maxPrefetchBatches,
       maxPrefetchBytes: s.maxPrefetchBytes,
       clock: this.#clock,
       logger: this.#logger,
     });
+  }
+
+  /** Every Kinesis request attempt's deadline (kinesisRequestTimeoutMillis), for the ports. */
+  #requestTimeouts(): { requestTimeoutMillis: number; clock: Clock } {
+    return { requestTimeoutMillis: this.settings.kinesisRequestTimeoutMillis, clock: this.#clock };
   }
 
   get state(): ConsumerState {
@@ -227,6 +233,7 @@ export class KinesisConsumer {
       ...(this.#options.retrieval === 'fanout' ? { fanOutFor: (ref: StreamRef) => this.#fanOutSession(ref) } : {}),
       initialPosition: this.#options.initialPosition,
       clock: this.#clock,
+      requestTimeoutMillis: this.settings.kinesisRequestTimeoutMillis,
     };
   }
 
@@ -318,11 +325,11 @@ export class KinesisConsumer {
   }
 
   #starter(): ShardConsumerStarter {
-    const initial = this.#options.initialPosition;
-    const timestamp = typeof initial === 'object' ? initial.timestamp : undefined;
     return ({ lease, handle }: { lease: Lease; handle: LeaseHandle }): ShardConsumer => {
       const stream = this.#consumedStreamOf(lease.leaseKey);
-      const { streamName, streamIdentifier } = stream;
+      const { streamName, streamIdentifier, initialPosition } = stream;
+      // The stream's own initial position (multi-stream: its StreamSpec's, else the consumer's): its AT_TIMESTAMP leases start there.
+      const timestamp = typeof initialPosition === 'object' ? initialPosition.timestamp : undefined;
       const shardId = shardIdOf(stream, lease.leaseKey);
       const info = streamIdentifier === undefined ? { shardId, streamName } : { shardId, streamName, streamIdentifier };
       const consumer = startShardConsumer({
@@ -360,8 +367,8 @@ export class KinesisConsumer {
 }
 
 function pollingSettingsOf(settings: ConsumerSettings) {
-  const { maxRecords, idleTimeBetweenReadsMillis, minTimeBetweenReadsMillis, maxPrefetchBatches, maxPrefetchBytes } = settings;
-  return { maxRecords, idleTimeBetweenReadsMillis, minTimeBetweenReadsMillis, maxPrefetchBatches, maxPrefetchBytes };
+  const { maxRecords, idleTimeBetweenReadsMillis, minTimeBetweenReadsMillis, maxPrefetchBatches, maxPrefetchBytes, pollingStallTimeoutMillis } = settings;
+  return { maxRecords, idleTimeBetweenReadsMillis, minTimeBetweenReadsMillis, maxPrefetchBatches, maxPrefetchBytes, pollingStallTimeoutMillis };
 }
 
 /** A shard consumer known to the scheduler by its multi-stream lease key rather than its bare shard id. */

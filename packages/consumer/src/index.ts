@@ -40,7 +40,7 @@ export { deregisterStreamConsumer, ensureStreamConsumer, type RegisteredStreamCo
 export { FanOutSession } from './retrieval/fanout-session.js';
 export { FAN_OUT_OPTION_SPECS, type FanOutRetrievalOptions } from './retrieval/fanout-options.js';
 export { StreamConsumerLimitError, StreamConsumerNotActiveError, SubscriptionStalledError } from './retrieval/fanout-errors.js';
-export type { OpenShardInput, RecordBatch, Retrieval, ShardEnd, ShardRecordSource } from './retrieval/retrieval.js';
+export type { OpenShardInput, RecordBatch, Retrieval, RetrievalEvent, ShardEnd, ShardRecordSource } from './retrieval/retrieval.js';
 export { kinesisReadPort, type KinesisReadPort, type StreamRef } from './retrieval/kinesis-port.js';
 
 // Metric names.

@@ -1,5 +1,6 @@
 import type { CorruptAggregateInfo } from '@kinesis-kit/aggregation';
 import type { Position } from '../position.js';
+import type { RetrievalEvent } from '../retrieval/retrieval.js';
 import type { ShardConsumerOutcome } from './contracts.js';
 import type { ShardConsumerState } from './lifecycle.js';
 
@@ -18,6 +19,8 @@ export type ShardConsumerEvent =
       readonly willRetry: boolean;
     }
   | { readonly type: 'corruptAggregate'; readonly shardId: string; readonly info: CorruptAggregateInfo }
-  | { readonly type: 'finished'; readonly shardId: string; readonly outcome: ShardConsumerOutcome };
+  | { readonly type: 'finished'; readonly shardId: string; readonly outcome: ShardConsumerOutcome }
+  /** What the retrieval did about a fault: a stall, a gone shard, a shard end without ChildShards (see RetrievalEvent). */
+  | RetrievalEvent;
 
 export type ShardConsumerEventHook = (event: ShardConsumerEvent) => void;

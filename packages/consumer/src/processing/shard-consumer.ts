@@ -144,7 +144,8 @@ class DefaultShardConsumer implements ShardConsumer {
     let source: ShardRecordSource | undefined;
     let failure: unknown;
     try {
-      source = this.options.retrieval.open({ shardId: this.shardId, start, metrics: this.#metrics, logger: this.#logger });
+      const onEvent = (event: ShardConsumerEvent): void => this.#emit(event);
+      source = this.options.retrieval.open({ shardId: this.shardId, start, metrics: this.#metrics, logger: this.#logger, onEvent });
       for (;;) {
         const batch = await this.#nextBatch(source);
         if (batch === undefined) break;

@@ -18,6 +18,10 @@ export const FAN_OUT_METRICS = {
   stalled: 'SubscribeToShard.Stalled',
   /** Count: subscriptions that ended normally (the service's 5 minutes, or maxSubscriptionMillis) and were renewed. */
   renewed: 'SubscribeToShard.Renewed',
+  /** Count: shards ended because SubscribeToShard answered ResourceNotFoundException and ListShards shows them closed or absent. */
+  shardsGone: 'SubscribeToShard.ShardsGone',
+  /** Count: last events without ChildShards, checked with ListShards (see the `unconfirmedShardEnd` event). */
+  unconfirmedShardEnds: 'SubscribeToShard.UnconfirmedShardEnds',
   /** Count: records at or before the last one delivered, dropped (a safety net; should stay 0). */
   duplicatesDropped: 'SubscribeToShard.DuplicatesDropped',
 } as const;

@@ -1,5 +1,6 @@
 import { checks, option, resolveOptions, type BackoffPolicy, type Clock, type OptionValues } from '@kinesis-kit/core';
 import { POLLING_OPTION_SPECS } from './polling-options.js';
+import { KINESIS_REQUEST_OPTION_SPECS } from './request-options.js';
 
 const MIB = 1024 * 1024;
 
@@ -69,6 +70,8 @@ const FAN_OUT_RETRIEVAL_SPECS = {
   ...SUBSCRIPTION_OPTION_SPECS,
   maxPrefetchBatches: POLLING_OPTION_SPECS.maxPrefetchBatches,
   maxPrefetchBytes: POLLING_OPTION_SPECS.maxPrefetchBytes,
+  /** Bounds the wait for a subscription's first event too (with the stall deadline, whichever is shorter). */
+  kinesisRequestTimeoutMillis: KINESIS_REQUEST_OPTION_SPECS.kinesisRequestTimeoutMillis,
 } as const;
 
 export type FanOutSettings = OptionValues<typeof FAN_OUT_RETRIEVAL_SPECS>;

@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { StreamRecord } from '@kinesis-kit/aggregation';
 import type { ChildShard } from '../processing/contracts.js';
-import { fromSdkChildShard, fromSdkRecord, toSdkIteratorStart, type IteratorStart, type StreamRef } from './kinesis-port.js';
+import { fromSdkChildShard, fromSdkRecord, kinesisReadPort, toSdkIteratorStart, type IteratorStart, type ShardDescription, type StreamRef } from './kinesis-port.js';
+import { timedRequests, type RequestTimeoutOptions, type TimedRequest } from './request-options.js';
 
 /**
  * The narrow Kinesis port enhanced fan-out depends on: the stream consumer's registration
@@ -23,7 +24,9 @@ import { fromSdkChildShard, fromSdkRecord, toSdkIteratorStart, type IteratorStar
  * Expected outcomes are values: a consumer that already exists, is not found, is not ACTIVE,
  * or hit a LimitExceededException on registration. Anything else (throttling, 5xx, resets,
  * ResourceInUse on subscribe) is thrown as the SDK threw it, for the caller to classify with
- * `classifyError` from core and retry. The port itself never retries.
+ * `classifyError` from core and retry. The port itself never retries. Every control call attempt
+ * is bounded by the request timeout (TimeoutError, retriable); SubscribeToShard is bounded by its
+ * caller (the wait for the first event), since the subscription itself lasts minutes.
  */
 export interface FanOutPort {
   /** The stream's ARN (DescribeStreamSummary when given a name). */
@@ -33,6 +36,8 @@ export interface FanOutPort {
   deregisterStreamConsumer(consumer: StreamConsumerRef, signal?: AbortSignal): Promise<DeregisterConsumerOutcome>;
   /** Every consumer registered to the stream (any status), following NextToken. */
   listStreamConsumers(streamARN: string, signal?: AbortSignal): Promise<StreamConsumerDescription[]>;
+  /** Every shard of the stream (ListShards, all pages): confirms a shard end that came without ChildShards. */
+  listShards(stream: StreamRef, signal?: AbortSignal): Promise<ShardDescription[]>;
   /**
    * Opens a subscription. Resolves once it is established (the SDK waits for the first event),
    * with the events in order; the iterable is read at most once. Aborting `signal` closes the
@@ -96,27 +101,29 @@ export interface SubscriptionEvent {
  * The SDK adapter. SubscribeToShard needs HTTP/2 against the service (the SDK's default
  * handler); emulators speak HTTP/1.1 only, which works with an injected NodeHttpHandler.
  */
-export function kinesisFanOutPort(client: KinesisClient): FanOutPort {
+export function kinesisFanOutPort(client: KinesisClient, timeouts: RequestTimeoutOptions = {}): FanOutPort {
+  const timed = timedRequests(timeouts);
   return {
-    describeStreamARN: (stream, signal) => describeStreamARN(client, stream, signal),
-    registerStreamConsumer: (streamARN, consumerName, signal) => registerStreamConsumer(client, streamARN, consumerName, signal),
-    describeStreamConsumer: (consumer, signal) => describeStreamConsumer(client, consumer, signal),
-    deregisterStreamConsumer: (consumer, signal) => deregisterStreamConsumer(client, consumer, signal),
-    listStreamConsumers: (streamARN, signal) => listStreamConsumers(client, streamARN, signal),
+    describeStreamARN: (stream, signal) => describeStreamARN(client, timed, stream, signal),
+    registerStreamConsumer: (streamARN, consumerName, signal) => registerStreamConsumer(client, timed, streamARN, consumerName, signal),
+    describeStreamConsumer: (consumer, signal) => describeStreamConsumer(client, timed, consumer, signal),
+    deregisterStreamConsumer: (consumer, signal) => deregisterStreamConsumer(client, timed, consumer, signal),
+    listStreamConsumers: (streamARN, signal) => listStreamConsumers(client, timed, streamARN, signal),
+    listShards: (stream, signal) => kinesisReadPort(client, stream, timeouts).listShards(signal === undefined ? {} : { signal }),
     subscribeToShard: (input) => subscribeToShard(client, input),
   };
 }
 
-async function describeStreamARN(client: KinesisClient, stream: StreamRef, signal: AbortSignal | undefined): Promise<string> {
+async function describeStreamARN(client: KinesisClient, timed: TimedRequest, stream: StreamRef, signal: AbortSignal | undefined): Promise<string> {
   if (stream.streamARN !== undefined) return stream.streamARN;
-  const { StreamDescriptionSummary: summary } = await client.send(new DescribeStreamSummaryCommand({ StreamName: stream.streamName }), { abortSignal: signal });
+  const { StreamDescriptionSummary: summary } = await timed(signal, (attempt) => client.send(new DescribeStreamSummaryCommand({ StreamName: stream.streamName }), { abortSignal: attempt }));
   if (summary?.StreamARN === undefined) throw new Error(`DescribeStreamSummary returned no StreamARN for ${stream.streamName}`);
   return summary.StreamARN;
 }
 
-async function registerStreamConsumer(client: KinesisClient, streamARN: string, consumerName: string, signal: AbortSignal | undefined): Promise<RegisterConsumerOutcome> {
+async function registerStreamConsumer(client: KinesisClient, timed: TimedRequest, streamARN: string, consumerName: string, signal: AbortSignal | undefined): Promise<RegisterConsumerOutcome> {
   try {
-    const { Consumer } = await client.send(new RegisterStreamConsumerCommand({ StreamARN: streamARN, ConsumerName: consumerName }), { abortSignal: signal });
+    const { Consumer } = await timed(signal, (attempt) => client.send(new RegisterStreamConsumerCommand({ StreamARN: streamARN, ConsumerName: consumerName }), { abortSignal: attempt }));
     if (Consumer === undefined) throw new Error(`RegisterStreamConsumer returned no consumer for ${consumerName}`);
     return { kind: 'registered', consumer: fromSdkConsumer(Consumer) };
   } catch (error) {
@@ -126,9 +133,9 @@ async function registerStreamConsumer(client: KinesisClient, streamARN: string, 
   }
 }
 
-async function describeStreamConsumer(client: KinesisClient, consumer: StreamConsumerRef, signal: AbortSignal | undefined): Promise<DescribeConsumerOutcome> {
+async function describeStreamConsumer(client: KinesisClient, timed: TimedRequest, consumer: StreamConsumerRef, signal: AbortSignal | undefined): Promise<DescribeConsumerOutcome> {
   try {
-    const { ConsumerDescription } = await client.send(new DescribeStreamConsumerCommand(toSdkConsumerRef(consumer)), { abortSignal: signal });
+    const { ConsumerDescription } = await timed(signal, (attempt) => client.send(new DescribeStreamConsumerCommand(toSdkConsumerRef(consumer)), { abortSignal: attempt }));
     if (ConsumerDescription === undefined) return { kind: 'notFound' };
     return { kind: 'found', consumer: fromSdkConsumer(ConsumerDescription) };
   } catch (error) {
@@ -137,9 +144,9 @@ async function describeStreamConsumer(client: KinesisClient, consumer: StreamCon
   }
 }
 
-async function deregisterStreamConsumer(client: KinesisClient, consumer: StreamConsumerRef, signal: AbortSignal | undefined): Promise<DeregisterConsumerOutcome> {
+async function deregisterStreamConsumer(client: KinesisClient, timed: TimedRequest, consumer: StreamConsumerRef, signal: AbortSignal | undefined): Promise<DeregisterConsumerOutcome> {
   try {
-    await client.send(new DeregisterStreamConsumerCommand(toSdkConsumerRef(consumer)), { abortSignal: signal });
+    await timed(signal, (attempt) => client.send(new DeregisterStreamConsumerCommand(toSdkConsumerRef(consumer)), { abortSignal: attempt }));
     return 'deregistering';
   } catch (error) {
     if (errorName(error) === 'ResourceNotFoundException') return 'notFound';
@@ -148,12 +155,12 @@ async function deregisterStreamConsumer(client: KinesisClient, consumer: StreamC
   }
 }
 
-async function listStreamConsumers(client: KinesisClient, streamARN: string, signal: AbortSignal | undefined): Promise<StreamConsumerDescription[]> {
+async function listStreamConsumers(client: KinesisClient, timed: TimedRequest, streamARN: string, signal: AbortSignal | undefined): Promise<StreamConsumerDescription[]> {
   const consumers: StreamConsumerDescription[] = [];
   let nextToken: string | undefined;
   do {
     const input = nextToken === undefined ? { StreamARN: streamARN } : { StreamARN: streamARN, NextToken: nextToken };
-    const page = await client.send(new ListStreamConsumersCommand(input), { abortSignal: signal });
+    const page = await timed(signal, (attempt) => client.send(new ListStreamConsumersCommand(input), { abortSignal: attempt }));
     for (const consumer of page.Consumers ?? []) consumers.push(fromSdkConsumer(consumer));
     nextToken = page.NextToken;
   } while (nextToken !== undefined);

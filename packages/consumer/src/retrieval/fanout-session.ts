@@ -15,6 +15,8 @@ export interface FanOutSessionOptions extends Partial<{ -readonly [K in keyof Fa
   /** The prefetch bounds, shared with polling (see POLLING_OPTION_SPECS). */
   readonly maxPrefetchBatches?: number;
   readonly maxPrefetchBytes?: number;
+  /** Per-attempt deadline of the control calls and of a subscription's first event (see KINESIS_REQUEST_OPTION_SPECS). */
+  readonly kinesisRequestTimeoutMillis?: number;
   /** Subscribe retries (default exponential 1 s .. 5 s, equal jitter). */
   readonly subscribeBackoff?: BackoffPolicy;
   /** Registration polls and control-call retries (default exponential 250 ms .. 5 s, equal jitter). */
@@ -23,7 +25,7 @@ export interface FanOutSessionOptions extends Partial<{ -readonly [K in keyof Fa
   readonly logger?: Logger;
 }
 
-const OTHER_KEYS = ['stream', 'applicationName', 'maxPrefetchBatches', 'maxPrefetchBytes', 'subscribeBackoff', 'controlBackoff', 'clock', 'logger'];
+const OTHER_KEYS = ['stream', 'applicationName', 'maxPrefetchBatches', 'maxPrefetchBytes', 'kinesisRequestTimeoutMillis', 'subscribeBackoff', 'controlBackoff', 'clock', 'logger'];
 
 /**
  * Fan-out as a KinesisConsumer runs it: options validated at construction, `retrieval` available
@@ -91,9 +93,10 @@ export class FanOutSession {
 
   #retrievalOptions(consumerARN: string): FanOutRetrievalOptions {
     const { subscriptionStallTimeoutMillis, maxSubscriptionMillis, minTimeBetweenSubscribesMillis } = this.settings;
-    const { maxPrefetchBatches, maxPrefetchBytes, subscribeBackoff, clock } = this.options;
+    const { maxPrefetchBatches, maxPrefetchBytes, kinesisRequestTimeoutMillis, subscribeBackoff, clock } = this.options;
     return {
       consumerARN,
+      ...(kinesisRequestTimeoutMillis === undefined ? {} : { kinesisRequestTimeoutMillis }),
       subscriptionStallTimeoutMillis,
       maxSubscriptionMillis,
       minTimeBetweenSubscribesMillis,

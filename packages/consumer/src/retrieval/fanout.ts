@@ -4,6 +4,7 @@ import {
   exponentialBackoff,
   retry,
   systemClock,
+  withTimeout,
   type Attempt,
   type BackoffPolicy,
   type Clock,
@@ -15,8 +16,13 @@ import { SubscriptionStalledError } from './fanout-errors.js';
 import { FAN_OUT_METRICS } from './fanout-metric-names.js';
 import { resolveFanOutOptions, type FanOutRetrievalOptions, type FanOutSettings } from './fanout-options.js';
 import type { FanOutPort, SubscriptionEvent } from './fanout-port.js';
-import type { IteratorStart } from './kinesis-port.js';
+import type { IteratorStart, ShardDescription } from './kinesis-port.js';
+import type { ChildShard } from '../processing/contracts.js';
 import type { OpenShardInput, RecordBatch, Retrieval, ShardRecordSource } from './retrieval.js';
+import { confirmShardEnd, isResourceNotFound, listShardEnd } from './shard-end.js';
+
+/** SubscriptionStalledError's code: what retry's onFailedAttempt sees as a stalled subscribe attempt's errorCode. */
+const STALLED = 'SUBSCRIPTION_STALLED';
 
 /** Before retrying a subscribe: ResourceInUse lasts up to 5 s after the previous successful call, throttling 1 s. */
 const DEFAULT_BACKOFF = { initialDelayMs: 1_000, maxDelayMs: 5_000, jitter: 'equal' } as const;
@@ -56,7 +62,9 @@ type SubscriptionEnd =
   /** No event within the stall deadline: resubscribe. */
   | { readonly kind: 'stalled' }
   /** A retriable failure after it was established (reset, 5xx-like exception event): resubscribe. */
-  | { readonly kind: 'failed'; readonly error: unknown };
+  | { readonly kind: 'failed'; readonly error: unknown }
+  /** An end without ChildShards while ListShards shows the shard open: the event was dropped; resubscribe. */
+  | { readonly kind: 'spuriousEnd' };
 
 type Step = { readonly kind: 'event'; readonly event: SubscriptionEvent } | Exclude<SubscriptionEnd, { kind: 'shardEnd' }>;
 
@@ -124,9 +132,33 @@ class FanOutShardSource implements ShardRecordSource {
     try {
       const events = await this.#establish(link.controller);
       return await this.#read(events);
+    } catch (error) {
+      if (!isResourceNotFound(error) || this.#handoff.signal.aborted) throw error;
+      return await this.#notFound(error);
     } finally {
       link.dispose(); // closes the connection, whatever happened
     }
+  }
+
+  /**
+   * ResourceNotFoundException on the subscription. The Java KCL's FanOutRecordsPublisher ends the
+   * shard; but it also means the stream consumer was deregistered, so ListShards decides here: a
+   * shard that is absent or closed ended (with the children ListShards lists); one that is open
+   * still has records, and the error stands (the consumer is gone).
+   */
+  async #notFound(error: unknown): Promise<SubscriptionEnd> {
+    const { backoff, clock, shard } = this.context;
+    const listed = await listShardEnd(this.#listShards, this.#shardId, { backoff, clock, signal: this.#handoff.signal });
+    if (listed.listed === 'open') throw error;
+    shard.metrics.count(FAN_OUT_METRICS.shardsGone, 1, this.#dimensions);
+    shard.logger.warn('SubscribeToShard answered ResourceNotFoundException and ListShards no longer lists the shard open; ending it', {
+      shardId: this.#shardId,
+      listed: listed.listed,
+    });
+    shard.onEvent?.({ type: 'shardGone', shardId: this.#shardId, operation: 'SubscribeToShard' });
+    this.#fetchedEnd = true;
+    this.#handoff.deliver({ records: [], millisBehindLatest: undefined, shardEnd: { childShards: listed.childShards } });
+    return { kind: 'shardEnd' };
   }
 
   async #pace(): Promise<void> {
@@ -135,27 +167,29 @@ class FanOutShardSource implements ShardRecordSource {
     if (wait > 0) await clock.sleep(wait, this.#handoff.signal);
   }
 
-  /** SubscribeToShard until its first event; an answer slower than the stall deadline counts as a stall. */
+  /**
+   * SubscribeToShard until its first event, within the request timeout (or the stall deadline,
+   * if shorter: then it counts as a stall). A black-holed call is abandoned (even if it ignores
+   * its abort signal), its connection closed, and retried.
+   */
   async #establish(controller: AbortController): Promise<AsyncIterable<SubscriptionEvent>> {
     const { port, consumerARN, clock, settings, shard } = this.context;
     const startedAt = clock.now();
     this.#lastSubscribeAt = startedAt;
     shard.metrics.count(FAN_OUT_METRICS.subscribeCalls, 1, this.#dimensions);
-    const stall = new SubscriptionStalledError(this.#shardId, settings.subscriptionStallTimeoutMillis);
-    const timer = new AbortController();
-    clock.sleep(settings.subscriptionStallTimeoutMillis, timer.signal).then(
-      () => controller.abort(stall),
-      () => undefined,
-    );
+    const stallMs = settings.subscriptionStallTimeoutMillis;
+    const waitMs = Math.min(stallMs, settings.kinesisRequestTimeoutMillis);
+    const input = { consumerARN, shardId: this.#shardId, start: this.#resumeAt(), signal: controller.signal };
     try {
-      const events = await port.subscribeToShard({ consumerARN, shardId: this.#shardId, start: this.#resumeAt(), signal: controller.signal });
+      // The subscription lives on `controller` (closed by the caller); withTimeout bounds only the wait for it.
+      const events = await withTimeout(clock, waitMs, controller.signal, () => port.subscribeToShard(input));
       shard.metrics.timing(FAN_OUT_METRICS.subscribeTime, clock.now() - startedAt, this.#dimensions);
       return events;
     } catch (error) {
       this.#handoff.throwIfClosed();
-      throw controller.signal.reason === stall ? stall : error;
-    } finally {
-      timer.abort();
+      controller.abort(error); // an answer that comes after all is closed at once
+      const timedOut = (error as { name?: unknown } | undefined)?.name === 'TimeoutError';
+      throw timedOut && waitMs === stallMs ? new SubscriptionStalledError(this.#shardId, stallMs) : error;
     }
   }
 
@@ -167,7 +201,8 @@ class FanOutShardSource implements ShardRecordSource {
       await this.#handoff.untilRoom();
       const step = await this.#nextEvent(iterator, renewAt);
       if (step.kind !== 'event') return step;
-      if (this.#accept(step.event)) return { kind: 'shardEnd' };
+      const end = await this.#accept(step.event);
+      if (end !== undefined) return end;
     }
   }
 
@@ -199,22 +234,40 @@ class FanOutShardSource implements ShardRecordSource {
     }
   }
 
-  /** Takes one event into the buffer; true at shard end. */
-  #accept(event: SubscriptionEvent): boolean {
+  /** Takes one event into the buffer; how the subscription ends when it does (shard end, or a spurious one dropped). */
+  async #accept(event: SubscriptionEvent): Promise<SubscriptionEnd | undefined> {
     const { metrics } = this.context.shard;
     metrics.count(FAN_OUT_METRICS.events, 1, this.#dimensions);
+    const { continuationSequenceNumber: continuation, millisBehindLatest } = event;
+    let { childShards } = event;
+    if (continuation === undefined && childShards.length === 0) {
+      const confirmed = await this.#confirmEnd();
+      if (confirmed === undefined) return { kind: 'spuriousEnd' }; // nothing of the event was taken
+      childShards = confirmed;
+    }
     const records = this.#dropDelivered(event.records);
     metrics.count(FAN_OUT_METRICS.recordsFetched, records.length, this.#dimensions);
-    const { continuationSequenceNumber: continuation, millisBehindLatest } = event;
     if (continuation !== undefined) {
       this.#continuation = continuation;
       this.#handoff.deliver({ records, millisBehindLatest });
-      return false;
+      return undefined;
     }
     this.#fetchedEnd = true;
-    this.#handoff.deliver({ records, millisBehindLatest, shardEnd: { childShards: event.childShards } });
-    return true;
+    this.#handoff.deliver({ records, millisBehindLatest, shardEnd: { childShards } });
+    return { kind: 'shardEnd' };
   }
+
+  /** The children of a shard whose last event had no ChildShards, per ListShards; undefined when it is still open. */
+  async #confirmEnd(): Promise<readonly ChildShard[] | undefined> {
+    const { backoff, clock, shard } = this.context;
+    const options = { backoff, clock, signal: this.#handoff.signal, metric: FAN_OUT_METRICS.unconfirmedShardEnds, operation: 'SubscribeToShard' } as const;
+    const check = await confirmShardEnd(this.#listShards, shard, options);
+    return check.listed === 'open' ? undefined : check.childShards;
+  }
+
+  /** Every shard of the consumer's stream (ListShards), to confirm a shard's end. */
+  readonly #listShards = (signal: AbortSignal): Promise<readonly ShardDescription[]> =>
+    this.context.port.listShards({ streamARN: streamARNOfConsumer(this.context.consumerARN) }, signal);
 
   /** Records after the last one taken (records of an event are in order); remembers the newest. */
   #dropDelivered(records: readonly StreamRecord[]): readonly StreamRecord[] {
@@ -251,9 +304,15 @@ class FanOutShardSource implements ShardRecordSource {
         metrics.count(FAN_OUT_METRICS.renewed, 1, this.#dimensions);
         logger.debug('subscription ended; renewing it', { ...fields, reason: end.kind });
         return;
-      case 'stalled':
+      case 'stalled': {
+        const stallTimeoutMs = this.context.settings.subscriptionStallTimeoutMillis;
         metrics.count(FAN_OUT_METRICS.stalled, 1, this.#dimensions);
-        logger.warn('subscription stalled; resubscribing', { ...fields, stallTimeoutMs: this.context.settings.subscriptionStallTimeoutMillis });
+        logger.warn('subscription stalled; resubscribing', { ...fields, stallTimeoutMs });
+        this.context.shard.onEvent?.({ type: 'retrievalStalled', shardId: this.#shardId, retrieval: 'fanOut', stallTimeoutMs });
+        return;
+      }
+      case 'spuriousEnd':
+        logger.warn('the shard is still open; resubscribing after the last continuation', fields);
         return;
       case 'failed': {
         const { code, message } = classifyError(end.error);
@@ -273,14 +332,22 @@ class FanOutShardSource implements ShardRecordSource {
     } else if (errorClass === 'throttled') {
       metrics.count(FAN_OUT_METRICS.throttled, 1, this.#dimensions);
       logger.debug('subscribe throttled; backing off', fields);
-    } else if (attempt.errorCode === SubscriptionStalledError.name) {
+    } else if (attempt.errorCode === STALLED) {
+      const stallTimeoutMs = this.context.settings.subscriptionStallTimeoutMillis;
       metrics.count(FAN_OUT_METRICS.stalled, 1, this.#dimensions);
-      logger.warn('subscribe call got no event in time; retrying', fields);
+      logger.warn('subscribe call got no event in time; retrying', { ...fields, stallTimeoutMs });
+      this.context.shard.onEvent?.({ type: 'retrievalStalled', shardId: this.#shardId, retrieval: 'fanOut', stallTimeoutMs });
     } else {
       metrics.count(FAN_OUT_METRICS.failures, 1, { ...this.#dimensions, operation: 'SubscribeToShard' });
       logger.warn('subscribe failed', { ...fields, message: attempt.errorMessage });
     }
   }
+}
+
+/** The stream's ARN inside a consumer ARN (`<stream ARN>/consumer/<name>:<creation epoch>`). */
+export function streamARNOfConsumer(consumerARN: string): string {
+  const at = consumerARN.indexOf('/consumer/');
+  return at < 0 ? consumerARN : consumerARN.slice(0, at);
 }
 
 /** An AbortController that also aborts with `parent`; dispose() aborts it and unhooks it from the parent. */

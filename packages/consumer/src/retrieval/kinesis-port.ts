@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { StreamRecord } from '@kinesis-kit/aggregation';
 import type { ChildShard } from '../processing/contracts.js';
+import { timedRequests, type RequestTimeoutOptions } from './request-options.js';
 
 /**
  * The narrow Kinesis read port the consumer depends on: ListShards (every page), GetShardIterator
@@ -21,7 +22,9 @@ import type { ChildShard } from '../processing/contracts.js';
  * Errors: an expired iterator is an expected outcome and comes back as a value
  * (`{ kind: 'expiredIterator' }`); anything else (throttling, 5xx, resets, bad arguments) is
  * thrown as the SDK threw it, for the caller to classify with `classifyError` from core and
- * retry. The port itself never retries.
+ * retry. The port itself never retries, but bounds every attempt (each ListShards page, each
+ * GetShardIterator and GetRecords) with the request timeout: an attempt that gets no answer
+ * rejects with a TimeoutError (retriable), whether or not the SDK honours the abort.
  */
 export interface KinesisReadPort {
   /** Every shard matching the filter (all of them without one), following NextToken. */
@@ -89,7 +92,8 @@ export type GetRecordsOutcome =
 export type StreamRef = { readonly streamName: string; readonly streamARN?: never } | { readonly streamARN: string; readonly streamName?: never };
 
 /** The SDK adapter: a `KinesisClient` (configured by the caller: region, credentials, handler) as the port. */
-export function kinesisReadPort(client: KinesisClient, stream: StreamRef): KinesisReadPort {
+export function kinesisReadPort(client: KinesisClient, stream: StreamRef, timeouts: RequestTimeoutOptions = {}): KinesisReadPort {
+  const timed = timedRequests(timeouts);
   const target = stream.streamARN === undefined ? { StreamName: stream.streamName } : { StreamARN: stream.streamARN };
   return {
     async listShards(options = {}) {
@@ -100,7 +104,7 @@ export function kinesisReadPort(client: KinesisClient, stream: StreamRef): Kines
           nextToken === undefined
             ? { ...target, ShardFilter: toSdkShardFilter(options.shardFilter), MaxResults: options.pageSize }
             : { NextToken: nextToken, MaxResults: options.pageSize };
-        const page = await client.send(new ListShardsCommand(input), { abortSignal: options.signal });
+        const page = await timed(options.signal, (signal) => client.send(new ListShardsCommand(input), { abortSignal: signal }));
         for (const shard of page.Shards ?? []) shards.push(fromSdkShard(shard));
         nextToken = page.NextToken;
       } while (nextToken !== undefined);
@@ -109,7 +113,7 @@ export function kinesisReadPort(client: KinesisClient, stream: StreamRef): Kines
 
     async getShardIterator(shardId, start, signal) {
       const input: GetShardIteratorInput = { ...target, ShardId: shardId, ...toSdkIteratorStart(start) };
-      const { ShardIterator } = await client.send(new GetShardIteratorCommand(input), { abortSignal: signal });
+      const { ShardIterator } = await timed(signal, (attempt) => client.send(new GetShardIteratorCommand(input), { abortSignal: attempt }));
       if (ShardIterator === undefined) throw new Error(`GetShardIterator returned no iterator for ${shardId}`);
       return ShardIterator;
     },
@@ -117,7 +121,7 @@ export function kinesisReadPort(client: KinesisClient, stream: StreamRef): Kines
     async getRecords(shardIterator, options) {
       try {
         const input = { ShardIterator: shardIterator, Limit: options.limit, ...(stream.streamARN === undefined ? {} : { StreamARN: stream.streamARN }) };
-        const page = await client.send(new GetRecordsCommand(input), { abortSignal: options.signal });
+        const page = await timed(options.signal, (signal) => client.send(new GetRecordsCommand(input), { abortSignal: signal }));
         return {
           kind: 'records',
           records: (page.Records ?? []).map(fromSdkRecord),

@@ -12,4 +12,10 @@ export const RETRIEVAL_METRICS = {
   failures: 'GetRecords.Failures',
   /** Count: expired shard iterators replaced. */
   expiredIterators: 'GetRecords.ExpiredIterators',
+  /** Count: iterators replaced because no GetRecords call succeeded for pollingStallTimeoutMillis. */
+  stalled: 'GetRecords.Stalled',
+  /** Count: shards ended because GetShardIterator or GetRecords answered ResourceNotFoundException. */
+  shardsGone: 'GetRecords.ShardsGone',
+  /** Count: shard ends without ChildShards, checked with ListShards (see the `unconfirmedShardEnd` event). */
+  unconfirmedShardEnds: 'GetRecords.UnconfirmedShardEnds',
 } as const;

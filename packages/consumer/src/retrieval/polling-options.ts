@@ -1,4 +1,5 @@
 import { checks, option, resolveOptions, type BackoffPolicy, type Clock, type OptionValues } from '@kinesis-kit/core';
+import { KINESIS_REQUEST_OPTION_SPECS } from './request-options.js';
 
 /** GetRecords `Limit` ceiling (Kinesis API reference: "The maximum value is 10,000"). */
 export const MAX_GET_RECORDS_LIMIT = 10_000;
@@ -35,11 +36,14 @@ export const POLLING_OPTION_SPECS = {
   }),
 } as const;
 
-export type PollingSettings = OptionValues<typeof POLLING_OPTION_SPECS>;
+/** What pollingRetrieval() validates: the options above, plus its stall deadline (declared with the request timeouts). */
+const POLLING_RETRIEVAL_SPECS = { ...POLLING_OPTION_SPECS, pollingStallTimeoutMillis: KINESIS_REQUEST_OPTION_SPECS.pollingStallTimeoutMillis } as const;
+
+export type PollingSettings = OptionValues<typeof POLLING_RETRIEVAL_SPECS>;
 
 /** Defaults of the polling retrieval. */
 export const POLLING_DEFAULTS: PollingSettings = Object.freeze(
-  Object.fromEntries(Object.entries(POLLING_OPTION_SPECS).map(([key, spec]) => [key, spec.default])),
+  Object.fromEntries(Object.entries(POLLING_RETRIEVAL_SPECS).map(([key, spec]) => [key, spec.default])),
 ) as PollingSettings;
 
 export interface PollingOptions extends Partial<{ -readonly [K in keyof PollingSettings]: PollingSettings[K] }> {
@@ -49,7 +53,7 @@ export interface PollingOptions extends Partial<{ -readonly [K in keyof PollingS
 }
 
 export function resolvePollingOptions(options: PollingOptions): PollingSettings {
-  return resolveOptions('polling retrieval', POLLING_OPTION_SPECS, options as Readonly<Record<string, unknown>>, {
+  return resolveOptions('polling retrieval', POLLING_RETRIEVAL_SPECS, options as Readonly<Record<string, unknown>>, {
     otherKeys: ['backoff', 'clock'],
   });
 }

@@ -22,7 +22,25 @@ export interface OpenShardInput {
   /** Reported with `{ shardId }` dimensions. */
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Told what the retrieval did about a fault (stall, gone shard, unconfirmed shard end); the shard consumer passes these on. */
+  readonly onEvent?: (event: RetrievalEvent) => void;
 }
+
+/** What a retrieval reports besides batches. Each names its shard, like the shard consumer's events. */
+export type RetrievalEvent =
+  /** No successful read for the stall time while reading: the iterator (polling) or subscription (fan-out) was replaced. */
+  | { readonly type: 'retrievalStalled'; readonly shardId: string; readonly retrieval: 'polling' | 'fanOut'; readonly stallTimeoutMs: number }
+  /**
+   * ResourceNotFoundException for the shard (the parent aged out past retention, or the stream was
+   * deleted): treated as the shard's end, as the Java KCL does; its children come from ListShards.
+   */
+  | { readonly type: 'shardGone'; readonly shardId: string; readonly operation: string }
+  /**
+   * The service ended the shard without ChildShards, which it never does for a real end. ListShards
+   * decided: `open` (the end was ignored, reading goes on), `closed` (ended with the children it
+   * lists) or `absent` (gone: ended, children from ListShards).
+   */
+  | { readonly type: 'unconfirmedShardEnd'; readonly shardId: string; readonly listed: 'open' | 'closed' | 'absent' };
 
 /**
  * One shard's records, batch by batch, in order, each Kinesis record exactly once (within one

@@ -1,6 +1,7 @@
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { KinesisKitError } from '@kinesis-kit/core';
 import type { StreamRef } from '../retrieval/kinesis-port.js';
+import { timedRequests, type RequestTimeoutOptions } from '../retrieval/request-options.js';
 
 /**
  * A stream as the Java KCL identifies it in a multi-stream lease table
@@ -41,10 +42,14 @@ export interface DescribedStream {
   readonly identifier: StreamIdentifier;
 }
 
-/** The DescribeStreamSummary adapter: the account comes from the StreamARN, the epoch from StreamCreationTimestamp. */
-export async function describeStream(client: KinesisClient, stream: StreamRef, signal?: AbortSignal): Promise<DescribedStream> {
+/**
+ * The DescribeStreamSummary adapter: the account comes from the StreamARN, the epoch from
+ * StreamCreationTimestamp. The attempt is bounded by the request timeout (TimeoutError, retriable).
+ */
+export async function describeStream(client: KinesisClient, stream: StreamRef, signal?: AbortSignal, timeouts: RequestTimeoutOptions = {}): Promise<DescribedStream> {
   const input = stream.streamARN === undefined ? { StreamName: stream.streamName } : { StreamARN: stream.streamARN };
-  const { StreamDescriptionSummary: summary } = await client.send(new DescribeStreamSummaryCommand(input), { abortSignal: signal });
+  const request = timedRequests(timeouts);
+  const { StreamDescriptionSummary: summary } = await request(signal, (attempt) => client.send(new DescribeStreamSummaryCommand(input), { abortSignal: attempt }));
   const streamARN = summary?.StreamARN;
   const created = summary?.StreamCreationTimestamp;
   const arn = streamARN === undefined ? undefined : /^arn:[^:]+:kinesis:[^:]*:(\d+):stream\/(.+)$/.exec(streamARN);

@@ -16,6 +16,8 @@ export interface OpenStreamDeps {
   /** For streams without an initialPosition of their own. */
   readonly initialPosition: InitialPosition;
   readonly clock: Clock;
+  /** Per-attempt deadline of this stream's Kinesis requests (DescribeStreamSummary, the read port's); default 10 s. */
+  readonly requestTimeoutMillis?: number;
 }
 
 /**
@@ -25,14 +27,15 @@ export interface OpenStreamDeps {
  */
 export async function openStream(spec: StreamSpec, deps: OpenStreamDeps, signal?: AbortSignal): Promise<ConsumedStream> {
   const ref: StreamRef = spec.streamARN === undefined ? { streamName: spec.streamName } : { streamARN: spec.streamARN };
-  const described = await retry(() => describeStream(deps.client, ref, signal), {
+  const timeouts = { clock: deps.clock, ...(deps.requestTimeoutMillis === undefined ? {} : { requestTimeoutMillis: deps.requestTimeoutMillis }) };
+  const described = await retry(() => describeStream(deps.client, ref, signal, timeouts), {
     backoff: exponentialBackoff({ initialDelayMs: 200, maxDelayMs: 5_000 }),
     maxAttempts: 10,
     clock: deps.clock,
     description: 'DescribeStreamSummary',
     ...(signal ? { signal } : {}),
   });
-  const port = kinesisReadPort(deps.client, ref);
+  const port = kinesisReadPort(deps.client, ref, timeouts);
   const fanOut = deps.fanOutFor?.(ref);
   await fanOut?.start(signal);
   return consumedStream({

@@ -34,6 +34,7 @@ function scriptedPort(script: (input: SubscribeInput, index: number) => AsyncIte
     describeStreamConsumer: notUsed,
     deregisterStreamConsumer: notUsed,
     listStreamConsumers: notUsed,
+    listShards: notUsed,
     subscribeToShard: async (input) => {
       calls.push(input);
       return script(input, calls.length - 1);
@@ -129,17 +130,18 @@ describe('fan-out source buffering (scripted subscriptions)', () => {
   });
 
   it('treats a subscription that ends without a shard-end event as renewable, continuing after its continuation', async () => {
+    const child = { shardId: 'shardId-000000000001', parentShardIds: ['shardId-000000000000'], startingHashKey: 0n, endingHashKey: 1n };
     const { port, calls } = scriptedPort((_input, index) =>
       (async function* () {
         if (index === 0) yield event(0, 2); // then the service ends it (its 5 minutes)
-        else yield { ...event(2, 1), continuationSequenceNumber: undefined, childShards: [] };
+        else yield { ...event(2, 1), continuationSequenceNumber: undefined, childShards: [child] };
       })(),
     );
     const metrics = new RecordingMetrics();
     const source = open(port, {}, metrics);
     const batches = await drain(source, Number.POSITIVE_INFINITY);
     expect(batches.flatMap((b) => b.records)).toHaveLength(3);
-    expect(batches.at(-1)!.shardEnd).toEqual({ childShards: [] });
+    expect(batches.at(-1)!.shardEnd).toEqual({ childShards: [child] });
     expect(calls[1]!.start).toEqual({ type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: String(BASE + 1n) });
     expect(metrics.counter(FAN_OUT_METRICS.renewed)).toBe(1);
   });
@@ -159,6 +161,7 @@ describe('fan-out options', () => {
       minTimeBetweenSubscribesMillis: 1_000,
       maxPrefetchBatches: 3,
       maxPrefetchBytes: 8 * 1024 * 1024,
+      kinesisRequestTimeoutMillis: 10_000,
     });
   });
 

@@ -1,12 +1,11 @@
 import { SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { OperationFailedError, noopLogger, type BackoffPolicy } from '@kinesis-kit/core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { createStream, kinesisClient, readAllRecords, testAccountId, waitFor, waitForStreamActive, type TestStream } from '../../../../test/harness/index.js';
+import { kinesisClient, readAllRecords, testAccountId, waitFor, waitForStreamActive, type TestStream } from '../../../../test/harness/index.js';
 import { FAN_OUT_METRICS } from '../../src/retrieval/fanout-metric-names.js';
-import { kinesisFanOutPort } from '../../src/retrieval/fanout-port.js';
 import type { RecordBatch } from '../../src/retrieval/retrieval.js';
-import { awsError, childShardsOf, registerTestConsumer, shardEndAfter, stallAfter, testFanOut, wrapPort } from '../support/fanout.js';
-import { RecordingMetrics, drain, putRecords, shardIds, text, userRecords } from '../support/processing.js';
+import { awsError, childShardsOf, oneShardWithConsumer, shardEndAfter, stallAfter, testFanOut, wrapPort } from '../support/fanout.js';
+import { RecordingMetrics, drain, putRecords, text, userRecords } from '../support/processing.js';
 
 const texts = (batches: readonly RecordBatch[]): string[] => batches.flatMap((b) => b.records.map(text));
 
@@ -18,16 +17,7 @@ describe.concurrent('fan-out retrieval against kinesis-local (HTTP/1.1)', () => 
   let client: KinesisClient;
   const streams: TestStream[] = [];
 
-  /** A one-shard stream with `count` records, a registered consumer, and the real port. */
-  async function setUp(prefix: string, count: number) {
-    const stream = await createStream(client, 1, prefix);
-    streams.push(stream);
-    const [shardId] = (await shardIds(client, stream.streamName)) as [string];
-    const put = userRecords(count, prefix);
-    await putRecords(client, stream.streamName, put);
-    const consumerARN = await registerTestConsumer(client, stream.streamName);
-    return { streamName: stream.streamName, shardId, put, consumerARN, port: kinesisFanOutPort(client) };
-  }
+  const setUp = (prefix: string, count: number) => oneShardWithConsumer(client, streams, prefix, count);
 
   beforeAll(() => {
     client = kinesisClient({ accountId });

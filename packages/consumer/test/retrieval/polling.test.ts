@@ -98,7 +98,7 @@ describe('polling retrieval against kinesis-local', () => {
 
   it('rejects next() with a non-retriable OperationFailedError when the failure will repeat', async () => {
     const proxy = await FaultProxy.start(inject('kinesisEndpoint'), ({ operation }) =>
-      operation === 'GetRecords' ? { kind: 'error', status: 400, code: 'ResourceNotFoundException' } : undefined,
+      operation === 'GetRecords' ? { kind: 'error', status: 400, code: 'AccessDeniedException' } : undefined,
     );
     const proxied = kinesisClient({ accountId, endpoint: proxy.endpoint });
     const source = testPolling(testPort(proxied, stream.streamName)).open({ shardId, start: TRIM_HORIZON, metrics: new RecordingMetrics(), logger: noopLogger });
@@ -108,7 +108,7 @@ describe('polling retrieval against kinesis-local', () => {
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(OperationFailedError);
-      expect(error).toMatchObject({ code: 'NON_RETRIABLE', causeCode: 'ResourceNotFoundException', retriable: false });
+      expect(error).toMatchObject({ code: 'NON_RETRIABLE', causeCode: 'AccessDeniedException', retriable: false });
     } finally {
       source.close();
       proxied.destroy();

@@ -4,14 +4,14 @@
 // port: every record still comes from kinesis-local over HTTP/1.1.
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { exponentialBackoff } from '@kinesis-kit/core';
-import { seededRandom, uniqueName } from '../../../../test/harness/index.js';
+import { createStream, seededRandom, uniqueName, type TestStream } from '../../../../test/harness/index.js';
 import type { ChildShard } from '../../src/processing/contracts.js';
 import { fanOutRetrieval } from '../../src/retrieval/fanout.js';
 import type { FanOutRetrievalOptions } from '../../src/retrieval/fanout-options.js';
 import { kinesisFanOutPort, type FanOutPort, type SubscribeInput, type SubscriptionEvent } from '../../src/retrieval/fanout-port.js';
 import type { Retrieval } from '../../src/retrieval/retrieval.js';
 import { ensureStreamConsumer } from '../../src/retrieval/stream-consumer.js';
-import { testPort } from './processing.js';
+import { putRecords, shardIds, testPort, userRecords } from './processing.js';
 
 /** Registers a fresh stream consumer on the stream and waits until it is ACTIVE; its ARN. */
 export async function registerTestConsumer(client: KinesisClient, streamName: string, prefix = 'app'): Promise<string> {
@@ -21,6 +21,17 @@ export async function registerTestConsumer(client: KinesisClient, streamName: st
     backoff: exponentialBackoff({ initialDelayMs: 20, maxDelayMs: 100, random: seededRandom(11) }),
   });
   return consumer.consumerARN;
+}
+
+/** A one-shard stream (pushed on `streams`, for cleanup) with `count` records, a registered consumer, and the real port. */
+export async function oneShardWithConsumer(client: KinesisClient, streams: TestStream[], prefix: string, count: number) {
+  const stream = await createStream(client, 1, prefix);
+  streams.push(stream);
+  const [shardId] = (await shardIds(client, stream.streamName)) as [string];
+  const put = userRecords(count, prefix);
+  await putRecords(client, stream.streamName, put);
+  const consumerARN = await registerTestConsumer(client, stream.streamName);
+  return { stream, streamName: stream.streamName, shardId, put, consumerARN, port: kinesisFanOutPort(client) };
 }
 
 /** Backoff for subscribe retries in tests: kinesis-local refuses a resubscription for 2-3 s after the previous one closed. */
