@@ -15,7 +15,7 @@ import type { GetRecordsOutcome, IteratorStart, KinesisReadPort } from './kinesi
 import { resolvePollingOptions, type PollingOptions, type PollingSettings } from './polling-options.js';
 import { BatchHandoff } from './batch-handoff.js';
 import type { OpenShardInput, RecordBatch, Retrieval, RetrievalEvent, ShardRecordSource } from './retrieval.js';
-import { confirmShardEnd, isResourceNotFound } from './shard-end.js';
+import { confirmShardEnd, isResourceNotFound, listShardEnd } from './shard-end.js';
 
 type ReadOutcome = GetRecordsOutcome | { readonly kind: 'gone'; readonly operation: string };
 type Records = Extract<GetRecordsOutcome, { kind: 'records' }>;
@@ -45,13 +45,16 @@ export function pollingRetrieval(port: KinesisReadPort, options: PollingOptions 
  * Faults it survives: every attempt has the port's request timeout; a fetch that gets no
  * successful answer for `pollingStallTimeoutMillis` is abandoned and the iterator renewed after
  * the last record fetched (a stall); ResourceNotFoundException ends the shard (it is gone, as the
- * Java KCL's KinesisDataFetcher treats it); an end without ChildShards is confirmed with ListShards.
+ * Java KCL's KinesisDataFetcher treats it) once ListShards shows it closed or absent; an end without
+ * ChildShards is confirmed with ListShards the same way.
  */
 class PollingShardSource implements ShardRecordSource {
   /** The bounded prefetch buffer between this loop and the shard consumer (shared with fan-out). */
   readonly #handoff: BatchHandoff;
   readonly #dimensions: Dimensions;
   #fetchedEnd = false;
+  /** ResourceNotFoundException answers in a row for a shard ListShards lists as open (backoff). */
+  #spuriousGone = 0;
   #iterator: string | undefined;
   #lastSequenceNumber: string | undefined;
   #nextReadAt = 0;
@@ -183,6 +186,7 @@ class PollingShardSource implements ShardRecordSource {
       if (confirmed === undefined) return undefined; // the same iterator is read again: its records were not taken
       childShards = confirmed;
     }
+    this.#spuriousGone = 0;
     this.shard.metrics.count(RETRIEVAL_METRICS.recordsFetched, records.length, this.#dimensions);
     const last = records.at(-1);
     if (last !== undefined) this.#lastSequenceNumber = last.sequenceNumber;
@@ -202,14 +206,31 @@ class PollingShardSource implements ShardRecordSource {
     return check.listed === 'open' ? undefined : check.childShards;
   }
 
-  /** ResourceNotFoundException: the shard (or the stream) is gone. Its end, with the children left to ListShards. */
-  #gone(operation: string): RecordBatch {
+  /**
+   * ResourceNotFoundException: the shard (or the stream) may be gone. ListShards decides, as for
+   * fan-out and for an end without ChildShards: closed or no longer listed, the shard ends with
+   * the children ListShards lists (the Java KCL's KinesisDataFetcher treats this answer as shard
+   * end); still listed open, the answer is not believed (ending an open shard would checkpoint
+   * SHARD_END over records never read), and the shard is read again after a backoff.
+   */
+  async #gone(operation: string): Promise<RecordBatch | undefined> {
     const { shardId } = this.shard;
+    const listShards = (signal: AbortSignal) => this.port.listShards({ signal });
+    const listed = await listShardEnd(listShards, shardId, { backoff: this.backoff, clock: this.clock, signal: this.#fetchSignal });
+    if (listed.listed === 'open') {
+      this.#spuriousGone += 1;
+      this.#iterator = undefined;
+      this.shard.metrics.count(RETRIEVAL_METRICS.unconfirmedShardEnds, 1, this.#dimensions);
+      this.shard.logger.warn(`${operation} answered ResourceNotFoundException for a shard ListShards lists as open; reading it again`, { shardId, operation });
+      this.#emit({ type: 'unconfirmedShardEnd', shardId, listed: 'open' });
+      await this.clock.sleep(this.backoff.delayMs(this.#spuriousGone), this.#fetchSignal);
+      return undefined;
+    }
     this.#fetchedEnd = true;
     this.shard.metrics.count(RETRIEVAL_METRICS.shardsGone, 1, this.#dimensions);
-    this.shard.logger.warn(`${operation} answered ResourceNotFoundException; the shard is gone, ending it`, { shardId, operation, after: this.#lastSequenceNumber });
+    this.shard.logger.warn(`${operation} answered ResourceNotFoundException; the shard is ${listed.listed}, ending it`, { shardId, operation, after: this.#lastSequenceNumber });
     this.#emit({ type: 'shardGone', shardId, operation });
-    return { records: [], millisBehindLatest: undefined, shardEnd: { childShards: [] } };
+    return { records: [], millisBehindLatest: undefined, shardEnd: { childShards: listed.childShards } };
   }
 
   #resumeAt(): IteratorStart {
