@@ -1,4 +1,4 @@
-import { CreateTableCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutRecordsCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { aggregate } from '@kinesis-kit/aggregation';
 import { DynamoDBLeaseStore, KinesisConsumer } from '@kinesis-kit/consumer';
@@ -18,6 +18,7 @@ import {
 } from '../../../test/harness/index.js';
 import { FAST_CONSUMER, reportingProcessor } from '../../../test/workers/fixtures.js';
 import type { LeaseRow } from '../src/leases/rows.js';
+import { createLeaseTable } from './support/lease-table.js';
 import { emulatorEnv, endpointArgs, killAllClis, runCli, type CliEnvironment } from './support/cli.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -151,8 +152,7 @@ describe('kinesis-kit leases', () => {
     const localDynamo = dynamoClient({ accountId, endpoint: local.dynamoEndpoint });
     const app = uniqueName('kcl3');
     try {
-      await createLeaseTable(localDynamo, app);
-      for (const item of kcl3Items()) await localDynamo.send(new PutItemCommand({ TableName: app, Item: item }));
+      await createLeaseTable(localDynamo, app, kcl3Items());
     } finally {
       localDynamo.destroy();
     }
@@ -202,17 +202,6 @@ describe('kinesis-kit leases', () => {
     expect(noStream.stderr).toContain('stream no-such-stream does not exist');
   });
 });
-
-async function createLeaseTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: 'leaseKey', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'leaseKey', AttributeType: 'S' }],
-    }),
-  );
-}
 
 /** Items as the Java KCL 3.5 writes them in single-table mode (kcl-leases.md): two leases and three other entities. */
 function kcl3Items(): Record<string, AttributeValue>[] {

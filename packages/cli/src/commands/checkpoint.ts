@@ -39,6 +39,8 @@ const OPTIONS = {
 
 /** Re-read interval while watching a lease's counter. */
 const WATCH_INTERVAL_MS = 250;
+/** Conditional writes tried with --force while a live holder keeps moving the counter. */
+const FORCED_WRITE_ATTEMPTS = 5;
 
 export async function checkpointCommand(args: readonly string[], io: CliIO): Promise<ExitCode> {
   const { values, positionals } = parseCommand(args, OPTIONS, ['set|reset', 'app', 'shard', 'position']);
@@ -58,17 +60,25 @@ export async function checkpointCommand(args: readonly string[], io: CliIO): Pro
     const table = { kind: 'lease table', name: tableName } as const;
     const found = await about(table, () => findLease(store, shard, connection, io));
     await checkInShard(found, position, stringOption(values, 'stream'), connection, io);
-    const lease = values.force === true ? found : await requireNotLive(store, found, failoverMs, connection, io);
-    const result = await about(table, () => overrideCheckpoint(dynamo, store, lease, position, connection, io));
-    if (result.kind === 'changed') {
-      throw new CliError('LEASE_CHANGED', `lease ${lease.leaseKey} changed while it was being written (a worker renewed, took or checkpointed it); nothing was written`, EXIT_CODES.refused);
+    const force = values.force === true;
+    let lease = force ? found : await requireNotLive(store, found, failoverMs, connection, io);
+    for (let attempt = 1; ; attempt += 1) {
+      const result = await about(table, () => overrideCheckpoint(dynamo, store, lease, position, connection, io));
+      if (result.kind === 'written') {
+        const owner = lease.leaseOwner === undefined ? 'no owner' : `owner ${lease.leaseOwner} removed`;
+        io.stdout.write(
+          `${lease.leaseKey}: checkpoint ${formatPosition(found.checkpoint)} -> ${formatPosition(result.lease.checkpoint)} ` +
+            `(lease counter ${lease.leaseCounter} -> ${result.lease.leaseCounter}, ${owner})\n`,
+        );
+        return EXIT_CODES.ok;
+      }
+      // Without --force a change means someone is active: refuse. With it, a live holder's renewal
+      // may land between our read and write: read again and retry, a few times.
+      if (!force || attempt >= FORCED_WRITE_ATTEMPTS) {
+        throw new CliError('LEASE_CHANGED', `lease ${lease.leaseKey} changed while it was being written (a worker renewed, took or checkpointed it); nothing was written`, EXIT_CODES.refused);
+      }
+      lease = await about(table, () => findLease(store, lease.leaseKey, connection, io));
     }
-    const owner = lease.leaseOwner === undefined ? 'no owner' : `owner ${lease.leaseOwner} removed`;
-    io.stdout.write(
-      `${lease.leaseKey}: checkpoint ${formatPosition(lease.checkpoint)} -> ${formatPosition(result.lease.checkpoint)} ` +
-        `(lease counter ${lease.leaseCounter} -> ${result.lease.leaseCounter}, ${owner})\n`,
-    );
-    return EXIT_CODES.ok;
   } finally {
     dynamo.destroy();
   }
@@ -81,13 +91,14 @@ async function findLease(store: DynamoDBLeaseStore, shard: string, connection: C
   const all = await withOperationDeadline(connection, io, (signal) => store.listLeases(signal));
   const matches = all.filter((lease) => parseMultiStreamLeaseKey(lease.leaseKey)?.shardId === shard);
   if (matches.length === 1) return matches[0]!;
-  if (matches.length > 1) throw new UsageError(`shard ${shard} is in several streams; give the whole lease key: ${matches.map((l) => l.leaseKey).join(', ')}`);
+  if (matches.length > 1) throw new UsageError(`shard ${shard} is in several streams; give the whole lease key: ${matches.map((l) => l.leaseKey).sort().join(', ')}`);
   throw new CliError('LEASE_NOT_FOUND', `lease table ${store.tableName} has no lease ${shard}`, EXIT_CODES.notFound);
 }
 
 /**
- * A sequence number must belong to the shard, or the next owner fails to read it. When the
- * stream is known, GetShardIterator AT_SEQUENCE_NUMBER checks it (InvalidArgumentException if not).
+ * A sequence number must belong to the shard, or the next owner fails to read it. When the stream
+ * is known: the shard must be listed, the number within its sequence number range (ListShards),
+ * and accepted by GetShardIterator AT_SEQUENCE_NUMBER (the service checks it belongs to the shard).
  */
 async function checkInShard(lease: Lease, position: Position, streamOption: string | undefined, connection: Connection, io: CliIO): Promise<void> {
   if (!isSequenceNumber(position.sequenceNumber)) return;
@@ -95,16 +106,21 @@ async function checkInShard(lease: Lease, position: Position, streamOption: stri
   const streamName = multi?.streamIdentifier.split(':')[1] ?? streamOption;
   if (streamName === undefined) return;
   const shardId = multi?.shardId ?? lease.leaseKey;
+  const notInShard = (detail: string) => new UsageError(`sequence number ${position.sequenceNumber} is not in shard ${shardId} of stream ${streamName}${detail}`, 'INVALID_POSITION');
   const client = createKinesisClient(connection);
   try {
     const port = kinesisReadPort(client, { streamName });
+    const shards = await about({ kind: 'stream', name: streamName }, () => call(connection, io, 'ListShards', (signal) => port.listShards({ signal })));
+    const shard = shards.find((s) => s.shardId === shardId);
+    if (shard === undefined) throw new CliError('SHARD_NOT_FOUND', `stream ${streamName} has no shard ${shardId} (or it is past retention)`, EXIT_CODES.notFound);
+    const sequence = BigInt(position.sequenceNumber);
+    if (sequence < BigInt(shard.startingSequenceNumber) || (shard.endingSequenceNumber !== undefined && sequence > BigInt(shard.endingSequenceNumber))) {
+      throw notInShard(` (its range is ${shard.startingSequenceNumber}..${shard.endingSequenceNumber ?? 'open'})`);
+    }
     const start = { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: position.sequenceNumber } as const;
-    await about({ kind: 'shard', name: `${shardId} of stream ${streamName}` }, () =>
-      call(connection, io, `GetShardIterator ${shardId}`, (signal) => port.getShardIterator(shardId, start, signal)),
-    );
-  } catch (error) {
-    if (awsErrorName(error) !== 'InvalidArgumentException') throw error;
-    throw new UsageError(`sequence number ${position.sequenceNumber} is not in shard ${shardId} of stream ${streamName}`, 'INVALID_POSITION');
+    await call(connection, io, `GetShardIterator ${shardId}`, (signal) => port.getShardIterator(shardId, start, signal)).catch((error: unknown) => {
+      throw awsErrorName(error) === 'InvalidArgumentException' ? notInShard('') : error;
+    });
   } finally {
     client.destroy();
   }
