@@ -36,6 +36,17 @@ describe('kinesis-kit errors and exit codes', () => {
     expect(tail.stderr).toContain('(AccessDeniedException)');
   });
 
+  it('a request never answered (black-holed, injected) ends at --timeout with exit code 1', async () => {
+    const proxy = await FaultProxy.start(cli.dynamoEndpoint, () => ({ kind: 'blackHole' }));
+    proxies.push(proxy);
+    const run = await runCli(['leases', 'app', '--dynamodb-endpoint', proxy.endpoint, '--timeout', '1000'], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('no answer within 1000 ms (--timeout) [TIMEOUT]');
+    const tail = await runCli(['tail', 'stream', '--kinesis-endpoint', proxy.endpoint, '--timeout', '200'], env);
+    expect(tail.code).toBe(1);
+    expect(tail.stderr).toContain('failed after 4 attempt(s): TimeoutError');
+  });
+
   it('no credentials at all (a --profile that does not exist) is exit code 4', async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'kinesis-kit-home-'));
     const bare = { PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: path.join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials') };

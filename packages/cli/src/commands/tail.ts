@@ -54,12 +54,11 @@ export async function tailCommand(args: readonly string[], io: CliIO): Promise<E
     await requireStream(client, streamName, connection, io);
     const port = kinesisReadPort(client, { streamName });
     const shards = await about({ kind: 'stream', name: streamName }, () => call(connection, io, 'ListShards', (signal) => port.listShards({ signal })));
-    try {
-      await about({ kind: 'stream', name: streamName }, () => new TailSession(port, options, connection, io).run(shards));
-    } catch (error) {
-      if (!io.signal.aborted) throw error; // interrupted (Ctrl-C, closed pipe): the normal way to end a tail
-    }
+    await about({ kind: 'stream', name: streamName }, () => new TailSession(port, options, connection, io).run(shards));
     return EXIT_CODES.ok;
+  } catch (error) {
+    if (io.signal.aborted) return EXIT_CODES.ok; // interrupted (Ctrl-C, closed pipe): the normal way to end a tail
+    throw error;
   } finally {
     client.destroy();
   }

@@ -27,7 +27,8 @@ async function main(): Promise<void> {
     await waitFor(async () => (await runCli(['tail', 'orders', '--kinesis-endpoint', cli.kinesisEndpoint, '--stop-at-tip'], emulatorEnv(cli))).code === 0, { timeoutMs: 30_000 });
     out('# stream "orders" created with 2 shards\n\n');
     const orders = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ id: i, customer: `c${i % 40}`, total: (i * 7) % 100 }));
-    await show(cli, ['put', 'orders', '--partition-key-field', 'customer'], `seq 0 999 | to-orders-json`, `${orders.join('\n')}\n`);
+    out(`# orders.jsonl: 1000 lines like ${orders[0]}\n`);
+    await show(cli, ['put', 'orders', '--partition-key-field', 'customer'], '< orders.jsonl', `${orders.join('\n')}\n`);
     await show(cli, ['tail', 'orders', '--from', 'TRIM_HORIZON', '--max-records', '3']);
 
     await kinesis.send(new SplitShardCommand({ StreamName: 'orders', ShardToSplit: 'shardId-000000000000', NewStartingHashKey: (2n ** 126n).toString() }));
@@ -47,7 +48,14 @@ async function main(): Promise<void> {
     });
     await consumer.start();
     const store = new DynamoDBLeaseStore({ client: dynamo, tableName: 'billing' });
-    await waitFor(async () => (await store.listLeases()).filter((l) => l.checkpoint.sequenceNumber !== 'TRIM_HORIZON').length === 4, { timeoutMs: 60_000 });
+    await waitFor(
+      async () => {
+        const leases = await store.listLeases();
+        const at = (shardId: string) => leases.find((l) => l.leaseKey === shardId)?.checkpoint.sequenceNumber;
+        return leases.length === 4 && at('shardId-000000000000') === 'SHARD_END' && /^\d+$/.test(at('shardId-000000000001') ?? '');
+      },
+      { timeoutMs: 60_000, description: 'the consumer to finish shard 0 and checkpoint shard 1' },
+    );
 
     await show(cli, ['leases', 'billing', '--stream', 'orders', '--sample', '4000']);
     await show(cli, ['leases', 'billing', '--stream', 'orders', '--json', '--no-lag'], undefined, '', (text) => `${text.split('\n').slice(0, 24).join('\n')}\n  ...\n`);
@@ -68,10 +76,10 @@ async function main(): Promise<void> {
 }
 
 /** Runs one command and prints it as typed, its output (stdout then stderr) and its exit code. */
-async function show(cli: CliEnvironment, args: string[], pipeFrom?: string, input = '', shorten = (text: string) => text): Promise<void> {
+async function show(cli: CliEnvironment, args: string[], redirect?: string, input = '', shorten = (text: string) => text): Promise<void> {
   const endpoints = ['leases', 'checkpoint'].includes(args[0]!) ? ['--kinesis-endpoint', cli.kinesisEndpoint, '--dynamodb-endpoint', cli.dynamoEndpoint] : ['--kinesis-endpoint', cli.kinesisEndpoint];
   const typed = ['kinesis-kit', ...args, ...(args[0] === 'leases' || args[0] === 'checkpoint' ? ['--kinesis-endpoint', '$KINESIS', '--dynamodb-endpoint', '$DYNAMODB'] : ['--kinesis-endpoint', '$KINESIS'])];
-  out(`$ ${pipeFrom === undefined ? '' : `${pipeFrom} | `}${typed.join(' ')}\n`);
+  out(`$ ${typed.join(' ')}${redirect === undefined ? '' : ` ${redirect}`}\n`);
   const run = await runCli([...args, ...endpoints], emulatorEnv(cli), input);
   out(shorten(run.stdout));
   out(run.stderr);
