@@ -104,8 +104,8 @@ describe('kinesis-kit leases', () => {
     const [parentRow, low, high] = rows as [LeaseRow, LeaseRow, LeaseRow];
     expect(parentRow).toMatchObject({ owner: null, checkpoint: 'SHARD_END', childShardIds: children, parentShardIds: [], millisBehindLatest: null, lagNote: 'finished', stream: null });
     const aggregateSequence = (await readAllRecords(kinesis, streamName)).find((r) => r.shardId === children[0])!.SequenceNumber;
-    expect(low).toMatchObject({ owner: 'worker-1', checkpoint: aggregateSequence, checkpointSubSequenceNumber: 2, parentShardIds: [parent!.ShardId], millisBehindLatest: 0 });
-    expect(high).toMatchObject({ owner: 'worker-1', checkpointSubSequenceNumber: 0, parentShardIds: [parent!.ShardId], millisBehindLatest: 0 });
+    expect(low).toMatchObject({ owner: 'worker-1', checkpoint: aggregateSequence, checkpointSubSequenceNumber: 2, parentShardIds: [parent!.ShardId], millisBehindLatest: 0, unreadRecords: false });
+    expect(high).toMatchObject({ owner: 'worker-1', checkpointSubSequenceNumber: 0, parentShardIds: [parent!.ShardId], millisBehindLatest: 0, unreadRecords: false });
     for (const row of [low, high]) {
       expect(row.sampledMs).toBeGreaterThanOrEqual(3_000);
       expect(row.counterMovedMsAgo).not.toBeNull();
@@ -113,6 +113,7 @@ describe('kinesis-kit leases', () => {
 
     const table = await leases(app, '--stream', streamName);
     expect(table.code).toBe(0);
+    expect(table.stdout).not.toMatch(/none in/); // read once: no sampling window, LAST CHANGE is -
     const [header, ...lines] = table.stdout.trimEnd().split('\n');
     expect(header).toMatch(/^SHARD\s+OWNER\s+CHECKPOINT\s+COUNTER\s+LAST CHANGE\s+PARENTS\s+CHILDREN\s+LAG$/);
     expect(lines[0]).toContain(`${parent!.ShardId}  (none)`);
@@ -144,7 +145,33 @@ describe('kinesis-kit leases', () => {
     expect(behind[0]!.millisBehindLatest).toBeGreaterThan(0);
     await dynamo.send(new PutItemCommand({ TableName: app, Item: lease(r3!.SequenceNumber!) }));
     const caughtUp = JSON.parse((await leases(app, '--stream', streamName, '--json')).stdout) as LeaseRow[];
-    expect(caughtUp[0]!.millisBehindLatest).toBe(0);
+    expect(caughtUp[0]).toMatchObject({ millisBehindLatest: 0, unreadRecords: false });
+    await dynamo.send(new PutItemCommand({ TableName: app, Item: lease('TRIM_HORIZON') }));
+    const fromStart = JSON.parse((await leases(app, '--stream', streamName, '--json')).stdout) as LeaseRow[];
+    expect(fromStart[0]).toMatchObject({ unreadRecords: true });
+    expect(fromStart[0]!.millisBehindLatest).toBeGreaterThan(0);
+  });
+
+  it('a checkpoint inside the newest aggregate is not caught up: its later members are unread', async () => {
+    const streamName = await newStream(1);
+    const app = uniqueName('cli-lag-agg');
+    const [shard] = await listAllShards(kinesis, streamName);
+    const [outer] = aggregate(['m0', 'm1', 'm2'].map((t) => ({ partitionKey: `k-${t}`, data: encode(t) })));
+    await put(streamName, [{ partitionKey: outer!.partitionKey, data: outer!.data, explicitHashKey: outer!.explicitHashKey }]);
+    const [record] = await readAllRecords(kinesis, streamName);
+    const at = (sub: number): Record<string, AttributeValue> => ({
+      leaseKey: { S: shard!.ShardId! },
+      leaseCounter: { N: '1' },
+      checkpoint: { S: record!.SequenceNumber! },
+      checkpointSubSequenceNumber: { N: String(sub) },
+    });
+    await createLeaseTable(dynamo, app, [at(1)]);
+    const inside = await leases(app, '--stream', streamName);
+    expect(inside.stdout).toContain(`${record!.SequenceNumber}:1`);
+    expect(inside.stdout).toContain('newest record unread');
+    await dynamo.send(new PutItemCommand({ TableName: app, Item: at(2) }));
+    const done = await leases(app, '--stream', streamName);
+    expect(done.stdout).toContain('caught up');
   });
 
   it('reads a table written by the Java KCL 3.x (DynamoDB Local): lease items only, multi-stream keys by stream', async () => {

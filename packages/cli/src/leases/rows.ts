@@ -23,8 +23,10 @@ export interface LeaseRow {
   readonly sampledMs: number;
   readonly parentShardIds: readonly string[];
   readonly childShardIds: readonly string[];
-  /** MillisBehindLatest at the checkpoint; null when unknown (lagNote says why). */
+  /** MillisBehindLatest of the read from the first unprocessed record; null when unknown (lagNote says why). */
   readonly millisBehindLatest: number | null;
+  /** Whether any record after the checkpoint is unread; null when unknown. */
+  readonly unreadRecords: boolean | null;
   readonly lagNote: string | null;
 }
 
@@ -51,6 +53,7 @@ export function toRow(lease: Lease, sample: CounterSample, lag: Lag | undefined)
     parentShardIds: lease.parentShardIds.map(bareShardId),
     childShardIds: lease.childShardIds.map(bareShardId),
     millisBehindLatest: lag !== undefined && 'millisBehindLatest' in lag ? lag.millisBehindLatest : null,
+    unreadRecords: lag !== undefined && 'unread' in lag ? lag.unread : null,
     lagNote: lag === undefined ? 'not asked' : 'unknown' in lag ? lag.unknown : null,
   };
 }
@@ -76,7 +79,10 @@ function owner(row: LeaseRow): string {
 }
 
 function lag(row: LeaseRow): string {
-  if (row.millisBehindLatest !== null) return row.millisBehindLatest === 0 ? 'caught up' : formatDuration(row.millisBehindLatest);
+  if (row.millisBehindLatest !== null) {
+    if (row.unreadRecords !== true) return 'caught up';
+    return row.millisBehindLatest === 0 ? 'newest record unread' : formatDuration(row.millisBehindLatest);
+  }
   return `- (${row.lagNote ?? 'unknown'})`;
 }
 

@@ -8,7 +8,7 @@ import type { Lease } from '@kinesis-kit/consumer';
  * previous one, on this process's clock only.
  */
 export interface CounterSample {
-  /** How long the table was watched, in ms (0: read once). */
+  /** How long the table was watched, first read to last, in ms (0: read once). */
   readonly windowMs: number;
   /** Per lease key, ms between the last observed counter move and the end of the window; absent: no move seen. */
   readonly movedMsAgo: ReadonlyMap<string, number>;
@@ -28,12 +28,12 @@ export interface SampleOptions {
 /** Reads the leases with `read` every intervalMs for windowMs and records counter moves. */
 export async function sampleCounters(read: () => Promise<readonly Lease[]>, options: SampleOptions): Promise<CounterSample> {
   const { clock, windowMs, intervalMs, signal } = options;
-  const started = clock.now();
   let leases = await read();
+  const firstRead = clock.now();
   const counters = new Map(leases.map((lease) => [lease.leaseKey, lease.leaseCounter]));
   const movedAt = new Map<string, number>();
-  while (clock.now() - started < windowMs && !(options.stopAtFirstMove === true && movedAt.size > 0)) {
-    await clock.sleep(Math.min(intervalMs, windowMs - (clock.now() - started)), signal);
+  while (clock.now() - firstRead < windowMs && !(options.stopAtFirstMove === true && movedAt.size > 0)) {
+    await clock.sleep(Math.min(intervalMs, windowMs - (clock.now() - firstRead)), signal);
     leases = await read();
     const now = clock.now();
     for (const lease of leases) {
@@ -42,9 +42,10 @@ export async function sampleCounters(read: () => Promise<readonly Lease[]>, opti
       counters.set(lease.leaseKey, lease.leaseCounter);
     }
   }
+  // The window is what was watched: from the first read to the last (0 when read once).
   const end = clock.now();
   return {
-    windowMs: Math.round(end - started),
+    windowMs: Math.round(end - firstRead),
     movedMsAgo: new Map([...movedAt].map(([key, at]) => [key, Math.round(end - at)])),
     leases,
   };
