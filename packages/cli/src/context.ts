@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { exponentialBackoff, retry, systemClock, timeoutSignal, withTimeout, type Clock } from '@kinesis-kit/core';
 import type { Connection } from './clients.js';
+import { CliError, EXIT_CODES } from './errors.js';
 
 /** What a command reads from and writes to; bin.ts passes the process's own. */
 export interface CliIO {
@@ -34,11 +35,17 @@ export function call<T>(connection: Connection, io: CliIO, description: string, 
   });
 }
 
-/** An AbortSignal for one lease-store operation (its own retries included): --timeout, or the CLI's abort. */
+/** Runs one lease-store operation (its own retries included) under the --timeout deadline and the CLI's abort. */
 export async function withOperationDeadline<T>(connection: Connection, io: CliIO, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const deadline = timeoutSignal(io.clock ?? systemClock, connection.timeoutMs, io.signal);
   try {
     return await work(deadline.signal);
+  } catch (error) {
+    // However the operation reports its abort (AbortedError, the SDK's AbortError), a deadline is a timeout.
+    if (deadline.signal.aborted && !io.signal.aborted) {
+      throw new CliError('TIMEOUT', `no answer within ${connection.timeoutMs} ms (--timeout)`, EXIT_CODES.failure, { retriable: true, cause: error });
+    }
+    throw error;
   } finally {
     deadline.done();
   }

@@ -1,4 +1,4 @@
-import { AbortedError, classifyError, KinesisKitError, OperationFailedError } from '@kinesis-kit/core';
+import { classifyError, KinesisKitError, OperationFailedError } from '@kinesis-kit/core';
 
 /**
  * The process exit codes of `kinesis-kit`, documented in docs/cli.md (a test keeps the table and
@@ -70,9 +70,6 @@ export type ResourceName = { readonly kind: 'stream' | 'lease table' | 'shard'; 
  */
 export function toCliError(error: unknown, missing?: ResourceName): CliError {
   if (error instanceof CliError) return error;
-  if (error instanceof AbortedError && error.cause instanceof Error && error.cause.name === 'TimeoutError') {
-    return new CliError('TIMEOUT', `${error.cause.message} (--timeout)`, EXIT_CODES.failure, { retriable: true, cause: error });
-  }
   const name = awsErrorName(error);
   const detail = error instanceof Error ? error.message : String(error);
   if (name === 'ResourceNotFoundException') {
