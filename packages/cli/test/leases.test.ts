@@ -214,6 +214,7 @@ describe('kinesis-kit leases', () => {
     const table = await runCli(['leases', app, ...endpointArgs(local), '--no-lag'], env);
     expect(table.stdout.split('\n')[0]).toMatch(/^STREAM\s+SHARD\s+OWNER/);
     expect(table.stdout).toContain('worker-b (handoff from worker-a)');
+    expect(table.stdout).not.toMatch(/none in/); // read once, not sampled: LAST CHANGE is -
   });
 
   it('a missing table is exit code 3; a missing --stream too', async () => {
