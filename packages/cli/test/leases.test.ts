@@ -1,5 +1,5 @@
 import { PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutRecordsCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { aggregate } from '@kinesis-kit/aggregation';
 import { DynamoDBLeaseStore, KinesisConsumer } from '@kinesis-kit/consumer';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import {
 import { FAST_CONSUMER, reportingProcessor } from '../../../test/workers/fixtures.js';
 import type { LeaseRow } from '../src/leases/rows.js';
 import { createLeaseTable } from './support/lease-table.js';
+import { putRecords, type RecordToPut } from './support/records.js';
 import { emulatorEnv, endpointArgs, killAllClis, runCli, type CliEnvironment } from './support/cli.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -53,12 +54,7 @@ describe('kinesis-kit leases', () => {
     streams.push(stream);
     return stream.streamName;
   };
-  const put = async (streamName: string, records: { partitionKey: string; data: Uint8Array; explicitHashKey?: string | undefined }[]) => {
-    const result = await kinesis.send(
-      new PutRecordsCommand({ StreamName: streamName, Records: records.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data, ExplicitHashKey: r.explicitHashKey })) }),
-    );
-    expect(result.FailedRecordCount).toBe(0);
-  };
+  const put = (streamName: string, records: RecordToPut[]) => putRecords(kinesis, streamName, records);
   const leases = (app: string, ...options: string[]) => runCli(['leases', app, ...endpointArgs(cli), ...options], env);
 
   it('shows owner, checkpoint inside an aggregate, counter moves, parents, children and lag of a running consumer', async () => {

@@ -1,8 +1,9 @@
-import { PutRecordsCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { aggregate } from '@kinesis-kit/aggregation';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createStream, kinesisClient, listAllShards, testAccountId, waitFor, waitForStreamActive, type TestStream } from '../../../test/harness/index.js';
+import { putRecords, type RecordToPut } from './support/records.js';
 import { emulatorEnv, endpointArgs, jsonLines, killAllClis, runCli, startCli, type CliEnvironment } from './support/cli.js';
 import type { TailLine } from '../src/tail/output.js';
 
@@ -29,12 +30,7 @@ describe('kinesis-kit tail', () => {
     streams.push(stream);
     return stream.streamName;
   };
-  const put = async (streamName: string, records: { partitionKey: string; data: Uint8Array; explicitHashKey?: string }[]) => {
-    const result = await kinesis.send(
-      new PutRecordsCommand({ StreamName: streamName, Records: records.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data, ExplicitHashKey: r.explicitHashKey })) }),
-    );
-    expect(result.FailedRecordCount).toBe(0);
-  };
+  const put = (streamName: string, records: RecordToPut[]) => putRecords(kinesis, streamName, records);
   const tail = (streamName: string, ...options: string[]) => runCli(['tail', streamName, ...endpointArgs(cli), ...options], env);
 
   it('de-aggregates, prints UTF-8 or base64, and follows the children of a split in order', async () => {
