@@ -14,8 +14,8 @@ export const CHECKPOINT_USAGE = `kinesis-kit checkpoint set <app> <shard> <seque
 kinesis-kit checkpoint reset <app> <shard> TRIM_HORIZON | LATEST | AT_TIMESTAMP
 
 Moves a lease's checkpoint: the next worker to take the shard resumes there. The lease is
-released at the same time (owner removed, counter +1), so a worker still holding it lets it go
-at its next renewal and the shard is taken again from the new position. <shard> is the lease
+released at the same time (owner removed, counter +1). Stop the application first: a running
+worker may carry on from its in-memory position (see docs/cli.md). <shard> is the lease
 key: a shard id, or for multi-stream tables account:stream:epoch:shardId (or a bare shard id if
 only one stream has it).
 
@@ -28,7 +28,7 @@ owner read, as the library's writes are: if the lease changed meanwhile nothing 
   --stream <name>         single-stream tables: check the sequence number belongs to the shard
                           (multi-stream keys name their stream and are always checked)
   --failover-time <ms>    how long to watch the counter (default 10000, the KCL's default)
-  --force                 write even if a live worker holds the lease`;
+  --force                 write even if a live worker holds the lease (it may not take effect)`;
 
 const OPTIONS = {
   table: { type: 'string' },
@@ -140,7 +140,7 @@ async function requireNotLive(store: DynamoDBLeaseStore, lease: Lease, failoverM
     throw new CliError(
       'LEASE_HELD',
       `worker ${latest.leaseOwner ?? '(none)'} holds lease ${lease.leaseKey}: its counter moved within ${formatDuration(sample.windowMs)}. ` +
-        'Stop the application first, or use --force (the worker loses the lease at its next renewal)',
+        'Stop the application first, or use --force (a running worker may carry on from its own position)',
       EXIT_CODES.refused,
     );
   }

@@ -9,8 +9,8 @@ export type OverrideResult = { readonly kind: 'written'; readonly lease: Lease }
 /**
  * The operator's checkpoint write: checkpoint and sub-sequence number set, owner switches 0,
  * pending checkpoint removed (as a checkpoint does), counter +1, and the owner (and KCL 3
- * checkpointOwner) REMOVED, so the shard is taken again from the new position: a worker that
- * still holds it in memory fails its next renewal or checkpoint (the counter moved) and lets go.
+ * checkpointOwner) REMOVED, so the next worker to take the shard starts from the new position (a
+ * worker still running may carry on from its in-memory position: docs/cli.md).
  * Conditional like the library's writes: on the counter and owner as read. A failed condition is
  * read back once (an earlier attempt whose answer was lost may have applied).
  */
