@@ -94,6 +94,9 @@ function soakConsumers(ledger: Ledger, accountId: string, streamName: string, pr
       ...FAST_CONSUMER,
       idleTimeBetweenReadsMillis: 100,
       failoverTimeMillis: 4_000,
+      // Black-holed requests end at these deadlines (the defaults are 10 s and 35 s).
+      kinesisRequestTimeoutMillis: 2_000,
+      pollingStallTimeoutMillis: 5_000,
     });
   });
   return { consumers, clients, checkpointFailures: () => checkpointFailures };
@@ -143,7 +146,7 @@ describe('reliability soak under seeded faults', () => {
 
     const producerClient = kinesisClient({ accountId, endpoint: kinesisProxy.endpoint });
     clients.push(producerClient);
-    const producer = new KinesisProducer({ streamName: stream.streamName, kinesisClient: producerClient, ordering: 'per-shard', recordTtl: 60_000 });
+    const producer = new KinesisProducer({ streamName: stream.streamName, kinesisClient: producerClient, ordering: 'per-shard', recordTtl: 60_000, requestTimeout: 2_000 });
     const load = new SteadyLoad(producer, ledger, KEYS, RUN);
     await produceForSoakSeconds(load);
     await producer.close();
@@ -172,6 +175,9 @@ describe('reliability soak under seeded faults', () => {
       dynamoRequests: dynamoProxy.log.length,
       dynamoFaults: faults(dynamoProxy),
       putRecordsResetAfter: kinesisProxy.log.filter((e) => e.operation === 'PutRecords' && e.fault?.kind === 'reset' && e.fault.when === 'after').length,
+      kinesisBlackHoles: ['PutRecords', 'GetRecords', 'ListShards'].reduce((n, op) => n + kinesisProxy.count(op, 'blackHole'), 0),
+      dynamoBlackHoles: ['UpdateItem', 'Scan'].reduce((n, op) => n + dynamoProxy.count(op, 'blackHole'), 0),
+      shardsGoneInjected: kinesisProxy.count('GetShardIterator', 'gone'),
     };
     const explained = ledger.duplicateDetails().map((d) => ({ reason: d.reason, lostAnswer: plans.lostAnswers.has(d.id), id: d.id }));
 
@@ -193,6 +199,9 @@ describe('reliability soak under seeded faults', () => {
     expect(report.orderViolations, note).toBe(0);
     expect(summary.kinesisFaults, note).toBeGreaterThan(0);
     expect(summary.dynamoFaults, note).toBeGreaterThan(0);
+    expect(summary.kinesisBlackHoles, note).toBeGreaterThan(0);
+    expect(summary.dynamoBlackHoles, note).toBeGreaterThan(0);
+    expect(summary.shardsGoneInjected, note).toBeGreaterThan(0);
     // Every duplicate is explained: a second stored copy only of a record whose PutRecords answer
     // was lost; a redelivery of the same stored record only in another shard consumer session
     // (the lease moved: lost to an injected conflict or expiry, then taken).
