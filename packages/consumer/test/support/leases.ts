@@ -21,6 +21,7 @@ export const FAST_LEASES: LeaseCoordinatorSettings = {
   leaseTakingIntervalMillis: 300,
   maxLeasesForWorker: Number.MAX_SAFE_INTEGER,
   maxLeasesToStealAtOneTime: Number.MAX_SAFE_INTEGER,
+  leaseLossMarginMillis: 1_000,
 };
 
 /** For tests of expiry: a lease expires 4 s after its counter last moved (renewals every 1.3 s). */
