@@ -43,6 +43,7 @@ export interface DynamoDBLeaseStoreOptions {
    * Deadline of each attempt of each request (default DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS). An attempt
    * that has not answered by then is abandoned and counts as a retriable failure (a write is then
    * verified with a consistent read before being reported lost). Combined with the caller's signal.
+   * Table creation and description (control plane, at start only) get at least TABLE_REQUEST_TIMEOUT_MS.
    */
   readonly requestTimeoutMs?: number;
   /** How long ensureTable waits for ACTIVE (default 120 s). */
@@ -54,6 +55,9 @@ export interface DynamoDBLeaseStoreOptions {
 
 /** The consumer's dynamoDBRequestTimeoutMillis default; see its doc comment in config.ts. */
 export const DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS = 1_000;
+
+/** Least deadline of a CreateTable / DescribeTable attempt: control-plane calls, slower than item calls, made only at start. */
+export const TABLE_REQUEST_TIMEOUT_MS = 10_000;
 
 const CONDITIONAL_CHECK_FAILED = 'ConditionalCheckFailedException';
 
@@ -313,11 +317,12 @@ export class DynamoDBLeaseStore implements LeaseStore {
    * flight and never more, and a request that never answers settles at its deadline.
    */
   #request<T>(operation: string, signal: AbortSignal | undefined, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    const timeoutMs = operation.endsWith('Table') ? Math.max(this.#requestTimeoutMs, TABLE_REQUEST_TIMEOUT_MS) : this.#requestTimeoutMs;
     return retry(
       () => {
         this.#counts.set(operation, (this.#counts.get(operation) ?? 0) + 1);
         this.#metrics.count(LEASE_METRICS.dynamoDBRequests, 1, { operation });
-        return withTimeout(this.#clock, this.#requestTimeoutMs, signal, call);
+        return withTimeout(this.#clock, timeoutMs, signal, call);
       },
       {
         backoff: this.#backoff,
