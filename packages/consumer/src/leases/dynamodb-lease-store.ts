@@ -43,9 +43,10 @@ export interface DynamoDBLeaseStoreOptions {
    * Deadline of each attempt of each request (default DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS). An attempt
    * that has not answered by then is abandoned and counts as a retriable failure (a write is then
    * verified with a consistent read before being reported lost). Combined with the caller's signal.
-   * Table creation and description (control plane, at start only) get at least TABLE_REQUEST_TIMEOUT_MS.
    */
   readonly requestTimeoutMs?: number;
+  /** The same for CreateTable and DescribeTable: control-plane calls, slower, made only at start (default 10 s). */
+  readonly tableRequestTimeoutMs?: number;
   /** How long ensureTable waits for ACTIVE (default 120 s). */
   readonly tableActiveTimeoutMs?: number;
   readonly clock?: Clock;
@@ -55,9 +56,6 @@ export interface DynamoDBLeaseStoreOptions {
 
 /** The consumer's dynamoDBRequestTimeoutMillis default; see its doc comment in config.ts. */
 export const DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS = 1_000;
-
-/** Least deadline of a CreateTable / DescribeTable attempt: control-plane calls, slower than item calls, made only at start. */
-export const TABLE_REQUEST_TIMEOUT_MS = 10_000;
 
 const CONDITIONAL_CHECK_FAILED = 'ConditionalCheckFailedException';
 
@@ -84,6 +82,7 @@ export class DynamoDBLeaseStore implements LeaseStore {
   readonly #logger: Logger;
   readonly #tableActiveTimeoutMs: number;
   readonly #requestTimeoutMs: number;
+  readonly #tableRequestTimeoutMs: number;
   readonly #counts = new Map<string, number>();
 
   constructor(options: DynamoDBLeaseStoreOptions) {
@@ -96,6 +95,7 @@ export class DynamoDBLeaseStore implements LeaseStore {
     this.#logger = options.logger ?? noopLogger;
     this.#tableActiveTimeoutMs = options.tableActiveTimeoutMs ?? 120_000;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS;
+    this.#tableRequestTimeoutMs = options.tableRequestTimeoutMs ?? 10_000;
   }
 
   /** DynamoDB requests made so far, by operation (every attempt counts). */
@@ -317,7 +317,7 @@ export class DynamoDBLeaseStore implements LeaseStore {
    * flight and never more, and a request that never answers settles at its deadline.
    */
   #request<T>(operation: string, signal: AbortSignal | undefined, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    const timeoutMs = operation.endsWith('Table') ? Math.max(this.#requestTimeoutMs, TABLE_REQUEST_TIMEOUT_MS) : this.#requestTimeoutMs;
+    const timeoutMs = operation.endsWith('Table') ? this.#tableRequestTimeoutMs : this.#requestTimeoutMs;
     return retry(
       () => {
         this.#counts.set(operation, (this.#counts.get(operation) ?? 0) + 1);
