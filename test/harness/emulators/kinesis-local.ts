@@ -49,11 +49,17 @@ export async function startKinesisLocal(env: Record<string, string> = {}): Promi
   }
 }
 
-/** Of the two ports kinesis-local binds (TLS and plain), the one that answers plain HTTP. */
-async function findPlainHttpPort(ports: readonly number[]): Promise<number> {
-  for (const port of ports) {
-    if (await answersPlainHttp(port)) return port;
-  }
+/**
+ * Of the two ports kinesis-local binds (TLS and plain), the one that answers plain HTTP. Asked
+ * again until `timeoutMs`: on a loaded machine the emulator can take longer than one probe to answer.
+ */
+async function findPlainHttpPort(ports: readonly number[], timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  do {
+    for (const port of ports) {
+      if (await answersPlainHttp(port)) return port;
+    }
+  } while (Date.now() < deadline);
   throw new Error(`kinesis-local: none of the ports ${ports.join(', ')} answers plain HTTP`);
 }
 
