@@ -147,6 +147,10 @@ export class DynamoDBLeaseStore implements LeaseStore {
         { abortSignal },
       );
       return true;
+    }, async () => {
+      // An attempt that failed ambiguously (timed out, reset) may have created it: ours if the table holds exactly it.
+      const current = await this.getLease(lease.leaseKey, signal);
+      return current !== undefined && appliedAsExpected(current, lease) ? true : undefined;
     });
     return created === true ? { kind: 'created', lease } : { kind: 'alreadyExists' };
   }
@@ -300,7 +304,8 @@ export class DynamoDBLeaseStore implements LeaseStore {
           return { value: await attempt(abortSignal) };
         } catch (error) {
           if (isConditionalCheckFailed(error)) return { conditionFailed: true as const };
-          if (classifyError(error).errorClass === 'retriable') ambiguous = true;
+          // Abandoned at its deadline (or aborted) after sending, or failed in transit: it may have been applied.
+          if (abortSignal.aborted || classifyError(error).errorClass === 'retriable') ambiguous = true;
           throw error;
         }
       },

@@ -177,7 +177,7 @@ export class LeaseCoordinator {
     const round = new AbortScope(this.#clock);
     this.#round = round;
     try {
-      const leases = await round.run((signal) => this.#store.listLeases(signal));
+      const leases = await round.run((signal) => this.#store.listLeases(signal), this.#writeLifetimeMs);
       // Stamped when the scan returned: every counter in it was written before that, so an owner's
       // renewal is never judged older than it is (a slow scan delays expiry, never hastens it).
       const seenAt = this.#clock.now();
@@ -300,14 +300,14 @@ export class LeaseCoordinator {
         if (this.#takingPaused) return;
         const sentAt = this.#clock.now();
         const current = candidate;
-        const result = await round.run((signal) => this.#store.takeLease(current, this.workerId, signal));
+        const result = await round.run((signal) => this.#store.takeLease(current, this.workerId, signal), this.#writeLifetimeMs);
         if (result.kind === 'taken') {
           this.#metrics.count(metric);
           this.#apply((s) => claimed(s, result.lease, sentAt));
           return;
         }
         if (!steal || attempt > 0) return;
-        const fresh = await round.run((signal) => this.#store.getLease(lease.leaseKey, signal));
+        const fresh = await round.run((signal) => this.#store.getLease(lease.leaseKey, signal), this.#writeLifetimeMs);
         candidate = fresh?.leaseOwner === lease.leaseOwner && fresh !== undefined && !isFinished(fresh) ? fresh : undefined;
       }
     }).catch((e: unknown) => this.#reportError(e, 'takingRound'));
@@ -334,14 +334,22 @@ export class LeaseCoordinator {
     });
   }
 
+  /**
+   * How long a write of ours stays useful: a take or renewal sent now is given up this long after
+   * (the lease-loss invariant). Every request of a taking round gets it as its deadline too, so a
+   * request that never answers holds a round up no longer than this.
+   */
+  get #writeLifetimeMs(): number {
+    return this.#settings.failoverTimeMillis - this.#settings.leaseLossMarginMillis;
+  }
+
   /** When this worker gives up a held lease that no write of its own has moved since (the lease-loss invariant). */
   #lossAt(held: HeldLease): number {
-    return held.renewedAt + this.#settings.failoverTimeMillis - this.#settings.leaseLossMarginMillis;
+    return held.renewedAt + this.#writeLifetimeMs;
   }
 
   #dropExpired(): void {
-    const { failoverTimeMillis, leaseLossMarginMillis } = this.#settings;
-    for (const key of expiredHeld(this.#state, this.#clock.now(), failoverTimeMillis - leaseLossMarginMillis)) this.#giveUp(key);
+    for (const key of expiredHeld(this.#state, this.#clock.now(), this.#writeLifetimeMs)) this.#giveUp(key);
   }
 
   #onLossDeadline(key: string): void {

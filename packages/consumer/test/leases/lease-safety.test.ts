@@ -36,7 +36,8 @@ describe('lease safety when DynamoDB stops answering (FaultProxy in front of dyn
     await waitFor(() => a.coordinator.state.held.size === 2, { description: 'a to hold both leases' });
     const yCounter = (await fleet.store.getLease(yKey))!.leaseCounter;
     const roundsBefore = a.heldAfterRound.length;
-    viaA.proxy.setPlan(({ operation, body }) => (isRenewal(operation, body) && leaseKeyOf(body) === xKey ? { kind: 'blackHole' } : undefined));
+    // From now on no write of a's to X is ever answered (its renewals, and its attempts to take X back).
+    viaA.proxy.setPlan(({ operation, body }) => (operation === 'UpdateItem' && leaseKeyOf(body) === xKey ? { kind: 'blackHole' } : undefined));
 
     const viaB = await proxied();
     viaB.proxy.setPlan(({ operation, body }) => {
@@ -52,10 +53,10 @@ describe('lease safety when DynamoDB stops answering (FaultProxy in front of dyn
     expect(lostAt).toBeGreaterThanOrEqual(0);
     expect(lostAt).toBeLessThan(log.indexOf(`b:sends:${xKey}`));
     expect(viaA.proxy.count('UpdateItem', 'blackHole')).toBeGreaterThan(0);
-    // The hung renewal held up neither the other lease's renewals nor the taking rounds.
+    // The hung writes held up neither the other lease's renewals nor the taking rounds for good.
     expect(a.coordinator.heldLease(yKey)).toBeDefined();
     expect((await fleet.store.getLease(yKey))!.leaseCounter).toBeGreaterThan(yCounter);
-    expect(a.heldAfterRound.length).toBeGreaterThan(roundsBefore + 2);
+    expect(a.heldAfterRound.length).toBeGreaterThan(roundsBefore);
     expect(await a.coordinator.checkpoint(xKey, { sequenceNumber: '1', subSequenceNumber: 0 })).toBe('leaseLost');
   }, 60_000);
 
