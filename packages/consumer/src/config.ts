@@ -62,9 +62,9 @@ export const CONSUMER_OPTION_SPECS = {
   // DynamoDB request timeouts and lease safety
   dynamoDBRequestTimeoutMillis: option(
     1_000,
-    'Deadline of every attempt of every lease table request (Scan, GetItem, PutItem, UpdateItem, DeleteItem; table creation and description at least 10 s); a request that has not answered is abandoned and retried. A renewal is useful only if it lands well within failoverTimeMillis, so this leaves room for several attempts per renewal (DynamoDB answers in milliseconds; AWS suggests about 1 s per attempt for latency-sensitive use). The Java KCL waits 1 minute.',
+    'Deadline of every attempt of every lease table request (Scan, GetItem, PutItem, UpdateItem, DeleteItem; CreateTable and DescribeTable, at start only, get 10 s); a request that has not answered is abandoned and retried. A renewal is useful only if it lands well within failoverTimeMillis, so this leaves room for several attempts per renewal (DynamoDB answers in milliseconds; AWS suggests about 1 s per attempt for latency-sensitive use). The Java KCL waits 1 minute.',
     checks.integer(50, 60_000),
-    { javaName: 'dynamoDbRequestTimeout' },
+    { javaName: 'requestTimeout' },
   ),
   leaseLossMarginMillis: option(
     1_000,
