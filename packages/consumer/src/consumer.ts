@@ -20,7 +20,7 @@ import { pollingRetrieval } from './retrieval/polling.js';
 import type { Retrieval } from './retrieval/retrieval.js';
 import { leaseHandleFor, type LeaseHandleDeps } from './shards/lease-handle.js';
 import { LeaderMaintenance } from './shards/maintenance.js';
-import { ShardScheduler, type ShardConsumerStarter } from './shards/shard-scheduler.js';
+import { raceTimeout, ShardScheduler, type ShardConsumerStarter } from './shards/shard-scheduler.js';
 import { syncShards } from './shards/shard-sync.js';
 import { consumedStream, keyedChildren, shardIdOf, type ConsumedStream, type StreamSpec } from './streams/consumed-stream.js';
 import { openStream, type OpenStreamDeps } from './streams/stream-opener.js';
@@ -366,7 +366,7 @@ export class KinesisConsumer {
       const stopped = running.scheduler.stop().catch((error: unknown) => this.#events.emit('error', { error, source: 'release' }));
       // The graceful time, then one request timeout for the last releases; then every request still
       // in flight is aborted (a lease not released expires instead).
-      await raceDeadline(this.#clock, stopped, gracefulShutdownTimeoutMillis + dynamoDBRequestTimeoutMillis);
+      await raceTimeout(this.#clock, stopped, gracefulShutdownTimeoutMillis + dynamoDBRequestTimeoutMillis);
       await running.coordinator.halt();
       await chores;
     }
@@ -375,13 +375,6 @@ export class KinesisConsumer {
     if (this.#options.kinesisClient === undefined) this.#kinesis.destroy();
     if (this.#options.dynamoDBClient === undefined) this.#dynamo.destroy();
   }
-}
-
-/** Waits for `work`, at most `ms`; the timer is released either way. */
-async function raceDeadline(clock: Clock, work: Promise<unknown>, ms: number): Promise<void> {
-  const timer = new AbortController();
-  await Promise.race([work, clock.sleep(ms, timer.signal).catch(() => undefined)]);
-  timer.abort();
 }
 
 function pollingSettingsOf(settings: ConsumerSettings) {

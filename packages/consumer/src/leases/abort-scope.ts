@@ -21,11 +21,6 @@ export class AbortScope {
     return this.#aborted;
   }
 
-  /** Operations running now (each holds one signal). */
-  get size(): number {
-    return this.#running.size;
-  }
-
   /**
    * Runs `work` with a signal of its own that fires on `abort()`, or after `timeoutMs` when given
    * (with a TimeoutError). Work that ignores the signal still settles: the returned promise

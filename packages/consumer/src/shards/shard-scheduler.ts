@@ -223,14 +223,19 @@ export class ShardScheduler {
     while (this.#handling.size > 0) await Promise.all([...this.#handling]);
   }
 
-  async #raceTimeout(work: Promise<void>, ms: number): Promise<boolean> {
-    const timer = new AbortController();
-    const timeout = this.#clock.sleep(ms, timer.signal).then(
-      () => true,
-      () => false,
-    );
-    const timedOut = await Promise.race([work.then(() => false), timeout]);
-    timer.abort();
-    return timedOut;
+  #raceTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
+    return raceTimeout(this.#clock, work, ms);
   }
+}
+
+/** Waits for `work` at most `ms`; true when the time ran out first. The timer is released either way. */
+export async function raceTimeout(clock: Clock, work: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = new AbortController();
+  const timeout = clock.sleep(ms, timer.signal).then(
+    () => true,
+    () => false,
+  );
+  const timedOut = await Promise.race([work.then(() => false), timeout]);
+  timer.abort();
+  return timedOut;
 }
