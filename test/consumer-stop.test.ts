@@ -7,7 +7,7 @@ import { createStream, FaultProxy, kinesisClient, testAccountId, uniqueName, wai
 import { putTexts } from './workers/fixtures.js';
 
 const LOADER = fileURLToPath(new URL('./workers/ts-loader.mjs', import.meta.url));
-const SCRIPT = fileURLToPath(new URL('./workers/stop-worker.ts', import.meta.url));
+const SCRIPT = fileURLToPath(new URL('./workers/consumer-worker.ts', import.meta.url));
 
 // The worker runs in its own process: whether anything the consumer left behind (a timer, a
 // socket, a retry loop) keeps a process alive can only be seen from a process that must exit by itself.
@@ -37,6 +37,8 @@ describe('KinesisConsumer.stop() is bounded', () => {
       ACCOUNT_ID: accountId,
       STREAM_NAME: stream.streamName,
       APPLICATION_NAME: uniqueName('app'),
+      CONSUMER_TUNABLES: JSON.stringify({ gracefulShutdownTimeoutMillis: 1_000 }),
+      STUCK_PROCESSOR: '1',
     };
     const child = spawn(process.execPath, ['--conditions=kinesis-kit-source', '--import', LOADER, SCRIPT], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     kill = () => child.kill('SIGKILL');
@@ -55,7 +57,7 @@ describe('KinesisConsumer.stop() is bounded', () => {
     await waitFor(() => exitCode !== undefined, { timeoutMs: 30_000, description: `the worker to exit by itself (${out} ${err})` });
 
     expect(exitCode).toBe(0);
-    expect(lines().find((l) => l.type === 'stopped')).toEqual({ workerId: 'stopper', type: 'stopped', leasesHeld: [] });
+    expect(lines().find((l) => l.type === 'stopped')).toMatchObject({ workerId: 'stopper', type: 'stopped', leasesHeld: [] });
     expect(proxy.count('UpdateItem', 'blackHole') + proxy.count('Scan', 'blackHole')).toBeGreaterThan(0);
   }, 120_000);
 });
