@@ -5,6 +5,7 @@ import type { LeaseChange } from '../leases/diagnostics.js';
 import { isFinished, type Lease } from '../leases/lease.js';
 import type { LeaseCoordinator } from '../leases/lease-coordinator.js';
 import type { LeaseHandle, ShardConsumer, ShardConsumerOutcome } from '../processing/contracts.js';
+import { AbortScope } from '../leases/abort-scope.js';
 import { parentsDone } from './lease-tree.js';
 
 /** Starts consuming one shard (the processing half's startShardConsumer, bound to its options). */
@@ -45,7 +46,8 @@ export class ShardScheduler {
   /** Running consumers whose lease the coordinator has already dropped (their leaseLost outcome must not forget a re-take). */
   readonly #lossReported = new WeakSet<ShardConsumer>();
   readonly #failures = new Map<string, { count: number; retryAt: number }>();
-  readonly #timers = new AbortController();
+  /** Restart backoffs: one short-lived signal each (no listener pile-up when many shards fail at once). */
+  readonly #timers: AbortScope;
   readonly #accepts: (leaseKey: string) => boolean;
   #stopping = false;
 
@@ -55,6 +57,7 @@ export class ShardScheduler {
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? noopLogger;
     this.#accepts = options.accepts ?? (() => true);
+    this.#timers = new AbortScope(this.#clock);
     this.#backoff = options.restartBackoff ?? exponentialBackoff({ initialDelayMs: 1_000, maxDelayMs: 30_000, jitter: 'equal' });
     options.coordinator.onChange((changes) => this.#onChanges(changes));
     options.coordinator.onRound((state) => this.#onRound(state));
@@ -198,7 +201,7 @@ export class ShardScheduler {
     this.#failures.set(shardId, { count, retryAt: this.#clock.now() + delay });
     this.#options.emit('error', { error, source: 'shardConsumer', shardId });
     this.#logger.warn('shard consumer failed; it restarts after a backoff', { shardId, attempt: count, delayMs: Math.round(delay) });
-    if (!this.#stopping) void this.#clock.sleep(delay, this.#timers.signal).then(() => this.#evaluate(shardId), () => undefined);
+    if (!this.#stopping) void this.#timers.run((signal) => this.#clock.sleep(delay, signal)).then(() => this.#evaluate(shardId), () => undefined);
   }
 
   async #release(shardId: string, reason: 'shutdown' | 'shardEnded'): Promise<void> {
