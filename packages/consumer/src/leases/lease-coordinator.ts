@@ -184,6 +184,9 @@ export class LeaseCoordinator {
       this.#apply((s) => scanned(s, leases, seenAt));
       this.#dropExpired();
       if (!this.#takingPaused) await this.#takeAndSteal(round);
+    } catch (error) {
+      if (round.aborted) return; // cut short by stopTaking() or halt(): not a failure
+      throw error;
     } finally {
       if (this.#round === round) this.#round = undefined;
     }
