@@ -4,7 +4,10 @@
 // Configured by environment variables (below). Writes one JSON object per line on stdout: every
 // report of its processor and the lease events. SIGTERM stops it gracefully (stop(), then exit 0);
 // SIGKILL is the crash the tests are about.
-import { KinesisConsumer, type ConsumerTunables } from '@kinesis-kit/consumer';
+// STUCK_PROCESSOR=1: the processor reports `processing` at its first processRecords, which then
+// never settles and ignores its signal; SIGTERM then calls stop(), reports `stopped` and destroys
+// the clients but does NOT exit: the process must exit by itself (the bounded-stop test).
+import { KinesisConsumer, type ConsumerTunables, type ShardRecordProcessorFactory } from '@kinesis-kit/consumer';
 import { emulatorClients, FAST_CONSUMER, reportingProcessor } from './fixtures.js';
 
 function required(name: string): string {
@@ -17,6 +20,14 @@ const workerId = required('WORKER_ID');
 const tunables: ConsumerTunables = { ...FAST_CONSUMER, ...(JSON.parse(process.env.CONSUMER_TUNABLES ?? '{}') as ConsumerTunables) };
 const { kinesis, dynamo } = emulatorClients(required('KINESIS_ENDPOINT'), required('DYNAMO_ENDPOINT'), required('ACCOUNT_ID'));
 const write = (line: object): void => void process.stdout.write(`${JSON.stringify(line)}\n`);
+const stuck = process.env.STUCK_PROCESSOR === '1';
+const stuckProcessor: ShardRecordProcessorFactory = () => ({
+  processRecords: () => {
+    write({ type: 'processing', workerId });
+    return new Promise<void>(() => undefined);
+  },
+  shardEnded: () => undefined,
+});
 
 const consumer = new KinesisConsumer({
   streamName: required('STREAM_NAME'),
@@ -25,7 +36,7 @@ const consumer = new KinesisConsumer({
   kinesisClient: kinesis,
   dynamoDBClient: dynamo,
   initialPosition: 'TRIM_HORIZON',
-  processor: reportingProcessor(workerId, write),
+  processor: stuck ? stuckProcessor : reportingProcessor(workerId, write),
   ...tunables,
 });
 consumer.on('leaseTaken', (e) => write({ type: 'leaseTaken', workerId, ...e }));
@@ -36,10 +47,10 @@ consumer.on('error', (e) => process.stderr.write(`${workerId} ${e.source}: ${Str
 process.once('SIGTERM', () => {
   void consumer.stop().then(
     () => {
-      write({ type: 'stopped', workerId, dynamoDBRequests: consumer.stats().dynamoDBRequests });
+      write({ type: 'stopped', workerId, leasesHeld: consumer.stats().leasesHeld, dynamoDBRequests: consumer.stats().dynamoDBRequests });
       kinesis.destroy();
       dynamo.destroy();
-      process.exit(0);
+      if (!stuck) process.exit(0);
     },
     (error: unknown) => {
       process.stderr.write(`${workerId} stop failed: ${String(error)}\n`);

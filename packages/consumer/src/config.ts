@@ -60,6 +60,18 @@ export const CONSUMER_OPTION_SPECS = {
     checks.integer(0, HOUR),
     { javaName: 'gracefulLeaseHandoffTimeoutMillis' },
   ),
+  // DynamoDB request timeouts and lease safety
+  dynamoDBRequestTimeoutMillis: option(
+    1_000,
+    'Deadline of every attempt of every lease table request (Scan, GetItem, PutItem, UpdateItem, DeleteItem; CreateTable and DescribeTable, at start only, get 10 s); a request that has not answered is abandoned and retried. A renewal is useful only if it lands well within failoverTimeMillis, so this leaves room for several attempts per renewal (DynamoDB answers in milliseconds; AWS suggests about 1 s per attempt for latency-sensitive use). The Java KCL waits 1 minute.',
+    checks.integer(50, 60_000),
+    { javaName: 'requestTimeout' },
+  ),
+  leaseLossMarginMillis: option(
+    1_000,
+    'A lease this worker could not renew is given up, and its shard consumer stopped (leaseLost, no more checkpoints), at its last successful renewal + failoverTimeMillis - this margin on our clock: before any other worker can judge it expired.',
+    checks.integer(0, HOUR),
+  ),
   ...POLLING_OPTION_SPECS,
   ...FAN_OUT_OPTION_SPECS,
   // Kinesis request timeouts and stall detection
@@ -78,9 +90,26 @@ const renewalFitsFailover = (values: ConsumerSettings): string | undefined =>
     ? undefined
     : `failoverTimeMillis / 3 - epsilonMillis must be at least 50 ms (got ${values.failoverTimeMillis} / 3 - ${values.epsilonMillis})`;
 
+/** Two renewals must fit between a lease's last renewal and the moment this worker gives it up. */
+const marginLeavesRenewals = (values: ConsumerSettings): string | undefined => {
+  const renewal = values.failoverTimeMillis / 3 - values.epsilonMillis;
+  return values.failoverTimeMillis - values.leaseLossMarginMillis >= 2 * renewal
+    ? undefined
+    : `failoverTimeMillis - leaseLossMarginMillis must leave room for two renewals (2 x (failoverTimeMillis / 3 - epsilonMillis)); got ${values.failoverTimeMillis} - ${values.leaseLossMarginMillis}`;
+};
+
+/** At least two request attempts must fit in the time a worker has to renew a lease. */
+const timeoutFitsRenewal = (values: ConsumerSettings): string | undefined =>
+  2 * values.dynamoDBRequestTimeoutMillis <= values.failoverTimeMillis - values.leaseLossMarginMillis
+    ? undefined
+    : `dynamoDBRequestTimeoutMillis must be at most (failoverTimeMillis - leaseLossMarginMillis) / 2 (got ${values.dynamoDBRequestTimeoutMillis})`;
+
 /** Validates every tunable (all problems reported together); `otherKeys` are the non-tunable options. */
 export function resolveConsumerSettings(input: Readonly<Record<string, unknown>>, otherKeys: readonly string[]): ConsumerSettings {
-  return resolveOptions('KinesisConsumer', CONSUMER_OPTION_SPECS, input, { otherKeys, crossChecks: [renewalFitsFailover] });
+  return resolveOptions('KinesisConsumer', CONSUMER_OPTION_SPECS, input, {
+    otherKeys,
+    crossChecks: [renewalFitsFailover, marginLeavesRenewals, timeoutFitsRenewal],
+  });
 }
 
 /**

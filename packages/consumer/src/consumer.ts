@@ -20,7 +20,7 @@ import { pollingRetrieval } from './retrieval/polling.js';
 import type { Retrieval } from './retrieval/retrieval.js';
 import { leaseHandleFor, type LeaseHandleDeps } from './shards/lease-handle.js';
 import { LeaderMaintenance } from './shards/maintenance.js';
-import { ShardScheduler, type ShardConsumerStarter } from './shards/shard-scheduler.js';
+import { raceTimeout, ShardScheduler, type ShardConsumerStarter } from './shards/shard-scheduler.js';
 import { syncShards } from './shards/shard-sync.js';
 import { consumedStream, keyedChildren, shardIdOf, type ConsumedStream, type StreamSpec } from './streams/consumed-stream.js';
 import { openStream, type OpenStreamDeps } from './streams/stream-opener.js';
@@ -47,6 +47,7 @@ export interface ConsumerStats {
 interface Running {
   readonly coordinator: LeaseCoordinator;
   readonly scheduler: ShardScheduler;
+  readonly maintenance: LeaderMaintenance;
 }
 
 /**
@@ -93,7 +94,14 @@ export class KinesisConsumer {
     this.#logger = options.logger ?? noopLogger;
     this.#kinesis = options.kinesisClient ?? new KinesisClient({ maxAttempts: 1 });
     this.#dynamo = options.dynamoDBClient ?? new DynamoDBClient({ maxAttempts: 1 });
-    this.#store = new DynamoDBLeaseStore({ client: this.#dynamo, tableName: this.tableName, clock: this.#clock, metrics: this.#metrics, logger: this.#logger });
+    this.#store = new DynamoDBLeaseStore({
+      client: this.#dynamo,
+      tableName: this.tableName,
+      requestTimeoutMs: settings.dynamoDBRequestTimeoutMillis,
+      clock: this.#clock,
+      metrics: this.#metrics,
+      logger: this.#logger,
+    });
     this.#initialStreams = streams.kind === 'multi' ? streams.streams : undefined;
     if (streams.kind === 'single') {
       const { streamName, streamRef } = streams;
@@ -190,7 +198,11 @@ export class KinesisConsumer {
   /**
    * Graceful: stops taking leases, lets every shard consumer finish its batch and call
    * shutdownRequested (the processor may checkpoint), then releases every lease so other workers
-   * take them within one taking round. Idempotent.
+   * take them within one taking round. Idempotent. Bounded: it resolves within
+   * gracefulShutdownTimeoutMillis + dynamoDBRequestTimeoutMillis (plus a start() in progress
+   * undoing itself), even when a processor ignores its signal or DynamoDB does not answer; then
+   * every timer of the consumer is released. A processor still running is told leaseLost and can
+   * no longer checkpoint.
    */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
@@ -308,8 +320,8 @@ export class KinesisConsumer {
       logger: this.#logger,
     });
     const syncTargets = () => this.#streams.all().map((s) => ({ port: s.leasePort, initialPosition: s.initialPosition }));
-    new LeaderMaintenance({ ...deps, syncTargets, ...this.settings }, syncedAt);
-    return { coordinator, scheduler };
+    const maintenance = new LeaderMaintenance({ ...deps, syncTargets, ...this.settings }, syncedAt);
+    return { coordinator, scheduler, maintenance };
   }
 
   #handleDeps(leaseKey: string, deps: Omit<LeaseHandleDeps, 'port'>): LeaseHandleDeps {
@@ -356,8 +368,14 @@ export class KinesisConsumer {
     const running = this.#running;
     this.#running = undefined;
     if (running !== undefined) {
-      await running.scheduler.stop();
+      const { gracefulShutdownTimeoutMillis, dynamoDBRequestTimeoutMillis } = this.settings;
+      const chores = running.maintenance.stop();
+      const stopped = running.scheduler.stop().catch((error: unknown) => this.#events.emit('error', { error, source: 'release' }));
+      // The graceful time, then one request timeout for the last releases; then every request still
+      // in flight is aborted (a lease not released expires instead).
+      await raceTimeout(this.#clock, stopped, gracefulShutdownTimeoutMillis + dynamoDBRequestTimeoutMillis);
       await running.coordinator.halt();
+      await chores;
     }
     if (!destroyClients) return;
     for (const stream of this.#streams.all()) await this.#stopFanOut(stream);

@@ -22,11 +22,12 @@ import {
   type Clock,
   type Logger,
   type Metrics,
+  withTimeout,
 } from '@kinesis-kit/core';
 import { comparePositions, SHARD_END, type Position } from '../position.js';
 import { InvalidLeaseItemError } from './errors.js';
 import { checkpointed, released, renewed, takenBy, withChildShards, type Lease } from './lease.js';
-import { fromItem, LEASE_ATTRIBUTES as A, storedShardIds, toItem, type LeaseItem } from './lease-item.js';
+import { fromItem, isLeaseItem, LEASE_ATTRIBUTES as A, storedShardIds, toItem, type LeaseItem } from './lease-item.js';
 import type { CreateResult, DeleteResult, LeaseStore, RequestCounts, WriteResult } from './lease-store.js';
 import { ensureLeaseTable, type LeaseTableApi } from './lease-table.js';
 import { LEASE_METRICS } from './metric-names.js';
@@ -38,12 +39,23 @@ export interface DynamoDBLeaseStoreOptions {
   readonly backoff?: BackoffPolicy;
   /** Attempts per operation, including the first (default 8). */
   readonly maxAttempts?: number;
+  /**
+   * Deadline of each attempt of each request (default DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS). An attempt
+   * that has not answered by then is abandoned and counts as a retriable failure (a write is then
+   * verified with a consistent read before being reported lost). Combined with the caller's signal.
+   */
+  readonly requestTimeoutMs?: number;
+  /** The same for CreateTable and DescribeTable: control-plane calls, slower, made only at start (default 10 s). */
+  readonly tableRequestTimeoutMs?: number;
   /** How long ensureTable waits for ACTIVE (default 120 s). */
   readonly tableActiveTimeoutMs?: number;
   readonly clock?: Clock;
   readonly metrics?: Metrics;
   readonly logger?: Logger;
 }
+
+/** The consumer's dynamoDBRequestTimeoutMillis default; see its doc comment in config.ts. */
+export const DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS = 1_000;
 
 const CONDITIONAL_CHECK_FAILED = 'ConditionalCheckFailedException';
 
@@ -69,6 +81,8 @@ export class DynamoDBLeaseStore implements LeaseStore {
   readonly #metrics: Metrics;
   readonly #logger: Logger;
   readonly #tableActiveTimeoutMs: number;
+  readonly #requestTimeoutMs: number;
+  readonly #tableRequestTimeoutMs: number;
   readonly #counts = new Map<string, number>();
 
   constructor(options: DynamoDBLeaseStoreOptions) {
@@ -80,6 +94,8 @@ export class DynamoDBLeaseStore implements LeaseStore {
     this.#metrics = options.metrics ?? noopMetrics;
     this.#logger = options.logger ?? noopLogger;
     this.#tableActiveTimeoutMs = options.tableActiveTimeoutMs ?? 120_000;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS;
+    this.#tableRequestTimeoutMs = options.tableRequestTimeoutMs ?? 10_000;
   }
 
   /** DynamoDB requests made so far, by operation (every attempt counts). */
@@ -131,6 +147,10 @@ export class DynamoDBLeaseStore implements LeaseStore {
         { abortSignal },
       );
       return true;
+    }, async () => {
+      // An attempt that failed ambiguously (timed out, reset) may have created it: ours if the table holds exactly it.
+      const current = await this.getLease(lease.leaseKey, signal);
+      return current !== undefined && appliedAsExpected(current, lease) ? true : undefined;
     });
     return created === true ? { kind: 'created', lease } : { kind: 'alreadyExists' };
   }
@@ -271,7 +291,7 @@ export class DynamoDBLeaseStore implements LeaseStore {
   async #conditional<T>(
     operation: string,
     signal: AbortSignal | undefined,
-    attempt: (abortSignal: AbortSignal | undefined) => Promise<T>,
+    attempt: (abortSignal: AbortSignal) => Promise<T>,
     verify?: () => Promise<T | undefined>,
     alwaysVerify = false,
   ): Promise<T | undefined> {
@@ -284,7 +304,8 @@ export class DynamoDBLeaseStore implements LeaseStore {
           return { value: await attempt(abortSignal) };
         } catch (error) {
           if (isConditionalCheckFailed(error)) return { conditionFailed: true as const };
-          if (classifyError(error).errorClass === 'retriable') ambiguous = true;
+          // Abandoned at its deadline (or aborted) after sending, or failed in transit: it may have been applied.
+          if (abortSignal.aborted || classifyError(error).errorClass === 'retriable') ambiguous = true;
           throw error;
         }
       },
@@ -294,13 +315,19 @@ export class DynamoDBLeaseStore implements LeaseStore {
     return undefined;
   }
 
-  /** One DynamoDB operation with counting, metrics and retries of throttling and transient failures. */
-  #request<T>(operation: string, signal: AbortSignal | undefined, call: (abortSignal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  /**
+   * One DynamoDB operation with counting, metrics and retries of throttling and transient
+   * failures. Every attempt has its own deadline (requestTimeoutMs) combined with `signal`: the
+   * SDK gets a per-attempt signal, so a long-lived caller signal holds one listener per attempt in
+   * flight and never more, and a request that never answers settles at its deadline.
+   */
+  #request<T>(operation: string, signal: AbortSignal | undefined, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    const timeoutMs = operation.endsWith('Table') ? this.#tableRequestTimeoutMs : this.#requestTimeoutMs;
     return retry(
       () => {
         this.#counts.set(operation, (this.#counts.get(operation) ?? 0) + 1);
         this.#metrics.count(LEASE_METRICS.dynamoDBRequests, 1, { operation });
-        return call(signal);
+        return withTimeout(this.#clock, timeoutMs, signal, call);
       },
       {
         backoff: this.#backoff,
@@ -348,7 +375,9 @@ export class DynamoDBLeaseStore implements LeaseStore {
     }
   }
 
+  /** The lease in an item; undefined (quietly) for the KCL 3's non-lease items, with a warning for a broken lease. */
   #parse(item: LeaseItem): Lease | undefined {
+    if (!isLeaseItem(item)) return undefined;
     try {
       return fromItem(item);
     } catch (error) {

@@ -36,6 +36,15 @@ export const MULTI_STREAM_LEASE_ATTRIBUTES = {
   shardId: 'shardId', // S: the bare shard id
 } as const;
 
+/**
+ * The Java KCL 3.5 tags every item of the lease table with `entityType` (single-table mode): `LEASE`
+ * for leases; `LEADER`, `CLIENT_VERSION_MIGRATION`, `TABLE_MIGRATION`, `STREAM` and
+ * `WORKER_METRIC_STATS` for its coordinator state and worker metrics, which share the table. An
+ * item without `entityType` is a lease (tables written by KCL 2.x, 3.0-3.4, or this library).
+ */
+export const ENTITY_TYPE_ATTRIBUTE = 'entityType'; // S
+export const LEASE_ENTITY_TYPE = 'LEASE';
+
 const A = LEASE_ATTRIBUTES;
 const M = MULTI_STREAM_LEASE_ATTRIBUTES;
 
@@ -85,6 +94,12 @@ export function toItem(lease: Lease): LeaseItem {
   }
   if (lease.checkpointOwner !== undefined) item[A.checkpointOwner] = s(lease.checkpointOwner);
   return item;
+}
+
+/** Whether the item is a lease: `entityType` absent or `LEASE`. Other items are the KCL 3's, not ours to read. */
+export function isLeaseItem(item: LeaseItem): boolean {
+  const entityType = item[ENTITY_TYPE_ATTRIBUTE];
+  return entityType === undefined || entityType.S === LEASE_ENTITY_TYPE;
 }
 
 /** Reads an item written by us or by the Java KCL. Attributes this library does not know are ignored. */

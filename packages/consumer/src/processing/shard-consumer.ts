@@ -62,6 +62,8 @@ class DefaultShardConsumer implements ShardConsumer {
   /** Aborted on lease loss or a shutdown request: ends waits and retries. */
   readonly #stop = new AbortController();
   #state: ShardConsumerState = 'created';
+  /** Closed as soon as the lease is lost, even while a processRecords call that ignores its signal still runs. */
+  #source: ShardRecordSource | undefined;
 
   constructor(private readonly options: ShardConsumerOptions) {
     this.shardId = options.shardId;
@@ -110,6 +112,7 @@ class DefaultShardConsumer implements ShardConsumer {
     this.#checkpointer.refuse('the lease was lost');
     if (!this.#lease.signal.aborted) this.#lease.abort(new LeaseLostError(this.shardId));
     this.#stop.abort();
+    this.#source?.close();
   }
 
   async #run(): Promise<ShardConsumerOutcome> {
@@ -146,6 +149,7 @@ class DefaultShardConsumer implements ShardConsumer {
     try {
       const onEvent = (event: ShardConsumerEvent): void => this.#emit(event);
       source = this.options.retrieval.open({ shardId: this.shardId, start, metrics: this.#metrics, logger: this.#logger, onEvent });
+      this.#source = source;
       for (;;) {
         const batch = await this.#nextBatch(source);
         if (batch === undefined) break;

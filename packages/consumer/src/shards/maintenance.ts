@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '@kinesis-kit/core';
+import { AbortScope } from '../leases/abort-scope.js';
 import type { EmitConsumerEvent } from '../consumer-events.js';
 import { isAvailable, type CoordinatorState } from '../leases/coordinator-state.js';
 import type { LeaseCoordinator } from '../leases/lease-coordinator.js';
@@ -32,6 +33,10 @@ interface MaintenanceBase {
  * scan without any extra table item. It runs shard sync every shardSyncIntervalMillis (children
  * are normally created at shard end; this catches what that missed) and deletes finished
  * leases every leaseCleanupIntervalMillis. Both run from the taking round's scan: no extra reads.
+ *
+ * The chores run in the background: a taking round only starts them (never twice at once) and
+ * goes on, so a slow ListShards or the cleanup of thousands of leases after a reshard never
+ * delays taking, parent checks or stop(). `stop()` aborts them.
  */
 export class LeaderMaintenance {
   readonly #options: MaintenanceOptions;
@@ -39,6 +44,8 @@ export class LeaderMaintenance {
   readonly #clock: Clock;
   #lastSync: number;
   #lastCleanup: number;
+  readonly #scope: AbortScope;
+  #chores: Promise<void> | undefined;
 
   constructor(options: MaintenanceOptions, syncedAt: number) {
     this.#options = options;
@@ -46,7 +53,14 @@ export class LeaderMaintenance {
     this.#clock = options.clock ?? systemClock;
     this.#lastSync = syncedAt;
     this.#lastCleanup = syncedAt;
-    options.coordinator.onRound((state) => this.run(state));
+    this.#scope = new AbortScope(this.#clock);
+    options.coordinator.onRound(async (state) => void this.run(state));
+  }
+
+  /** Aborts the chores in progress (their requests reject at once) and starts no more. */
+  async stop(): Promise<void> {
+    this.#scope.abort();
+    await this.#chores;
   }
 
   /** Whether this worker is the leader in `state`. */
@@ -61,30 +75,45 @@ export class LeaderMaintenance {
     return [...live].sort()[0] === state.workerId;
   }
 
-  async run(state: CoordinatorState): Promise<void> {
-    if (!this.isLeader(state)) return;
+  /** Starts the chores that are due when this worker is the leader; resolves with them (the round does not wait). */
+  run(state: CoordinatorState): Promise<void> {
+    if (this.#chores !== undefined || this.#scope.aborted || !this.isLeader(state)) return this.#chores ?? Promise.resolve();
     const now = this.#clock.now();
-    if (now - this.#lastSync >= this.#options.shardSyncIntervalMillis) {
-      this.#lastSync = now;
-      // One stream failing to sync (throttled, deleted) does not hold the others back.
-      for (const target of this.#targets()) {
-        await this.#sync(state, target).catch((error: unknown) => this.#options.emit('error', { error, source: 'shardSync' }));
-      }
+    const sync = now - this.#lastSync >= this.#options.shardSyncIntervalMillis;
+    const cleanup = now - this.#lastCleanup >= this.#options.leaseCleanupIntervalMillis;
+    if (!sync && !cleanup) return Promise.resolve();
+    if (sync) this.#lastSync = now;
+    if (cleanup) this.#lastCleanup = now;
+    const chores = this.#runChores(state, sync, cleanup).finally(() => {
+      this.#chores = undefined;
+    });
+    this.#chores = chores;
+    return chores;
+  }
+
+  async #runChores(state: CoordinatorState, sync: boolean, cleanup: boolean): Promise<void> {
+    const report = (source: 'shardSync' | 'cleanup') => (error: unknown) => {
+      if (!this.#scope.aborted) this.#options.emit('error', { error, source });
+    };
+    // One stream failing to sync (throttled, deleted) does not hold the others back.
+    for (const target of sync ? this.#targets() : []) {
+      if (this.#scope.aborted) return;
+      await this.#sync(state, target).catch(report('shardSync'));
     }
-    if (now - this.#lastCleanup >= this.#options.leaseCleanupIntervalMillis) {
-      this.#lastCleanup = now;
-      await this.#cleanup(state).catch((error: unknown) => this.#options.emit('error', { error, source: 'cleanup' }));
-    }
+    if (cleanup && !this.#scope.aborted) await this.#cleanup(state).catch(report('cleanup'));
   }
 
   async #sync(state: CoordinatorState, target: ShardSyncTarget): Promise<void> {
-    const { created } = await syncShards({
-      port: target.port,
-      store: this.#options.store,
-      leaseKeys: new Set(state.table.keys()),
-      initialPosition: target.initialPosition,
-      clock: this.#clock,
-    });
+    const { created } = await this.#scope.run((signal) =>
+      syncShards({
+        port: target.port,
+        store: this.#options.store,
+        leaseKeys: new Set(state.table.keys()),
+        initialPosition: target.initialPosition,
+        clock: this.#clock,
+        signal,
+      }),
+    );
     if (created.length === 0) return;
     this.#options.emit('leasesCreated', { shardIds: created.map((l) => l.leaseKey), by: 'shardSync' });
     this.#options.coordinator.wake();
@@ -94,7 +123,8 @@ export class LeaderMaintenance {
     const candidates = deletableLeases([...state.table.values()].map((o) => o.lease));
     const deleted: string[] = [];
     for (const lease of candidates) {
-      if (await this.#options.coordinator.deleteFinished(lease)) deleted.push(lease.leaseKey);
+      if (this.#scope.aborted) break;
+      if (await this.#scope.run(() => this.#options.coordinator.deleteFinished(lease))) deleted.push(lease.leaseKey);
     }
     if (deleted.length > 0) this.#options.emit('leasesCleanedUp', { shardIds: deleted });
   }

@@ -5,6 +5,7 @@ import type { LeaseChange } from '../leases/diagnostics.js';
 import { isFinished, type Lease } from '../leases/lease.js';
 import type { LeaseCoordinator } from '../leases/lease-coordinator.js';
 import type { LeaseHandle, ShardConsumer, ShardConsumerOutcome } from '../processing/contracts.js';
+import { AbortScope } from '../leases/abort-scope.js';
 import { parentsDone } from './lease-tree.js';
 
 /** Starts consuming one shard (the processing half's startShardConsumer, bound to its options). */
@@ -30,7 +31,9 @@ export interface ShardSchedulerOptions {
  * restarted after a backoff while the lease is kept, a lost lease stops its consumer at once.
  * `stop()` is the graceful shutdown: no more taking, every consumer gets requestShutdown (its
  * processor may checkpoint), then every lease is released so other workers take them at their
- * next taking round instead of waiting for expiry.
+ * next taking round instead of waiting for expiry. It never waits for a consumer past the
+ * graceful shutdown timeout: one whose processor ignores its signal is told leaseLost (it can no
+ * longer checkpoint) and left behind.
  */
 export class ShardScheduler {
   readonly #options: ShardSchedulerOptions;
@@ -40,8 +43,11 @@ export class ShardScheduler {
   readonly #backoff: BackoffPolicy;
   readonly #running = new Map<string, ShardConsumer>();
   readonly #handling = new Set<Promise<void>>();
+  /** Running consumers whose lease the coordinator has already dropped (their leaseLost outcome must not forget a re-take). */
+  readonly #lossReported = new WeakSet<ShardConsumer>();
   readonly #failures = new Map<string, { count: number; retryAt: number }>();
-  readonly #timers = new AbortController();
+  /** Restart backoffs: one short-lived signal each (no listener pile-up when many shards fail at once). */
+  readonly #timers: AbortScope;
   readonly #accepts: (leaseKey: string) => boolean;
   #stopping = false;
 
@@ -51,6 +57,7 @@ export class ShardScheduler {
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? noopLogger;
     this.#accepts = options.accepts ?? (() => true);
+    this.#timers = new AbortScope(this.#clock);
     this.#backoff = options.restartBackoff ?? exponentialBackoff({ initialDelayMs: 1_000, maxDelayMs: 30_000, jitter: 'equal' });
     options.coordinator.onChange((changes) => this.#onChanges(changes));
     options.coordinator.onRound((state) => this.#onRound(state));
@@ -66,20 +73,18 @@ export class ShardScheduler {
     this.#stopping = true;
     this.#timers.abort();
     await this.#coordinator.stopTaking();
-    const idle = [...this.#coordinator.state.held.keys()].filter((key) => !this.#running.has(key));
-    await Promise.all(idle.map((key) => this.#release(key, 'shutdown')));
     const running = [...this.#running.values()];
     for (const consumer of running) consumer.requestShutdown();
-    const allHandled = Promise.all(running.map((c) => c.finished)).then(() => this.#settled());
-    const timedOut = await this.#raceTimeout(allHandled, this.#options.gracefulShutdownTimeoutMillis);
-    if (timedOut) {
-      for (const consumer of this.#running.values()) {
-        this.#logger.warn('shard consumer did not finish within the graceful shutdown timeout; releasing its lease', { shardId: consumer.shardId });
-        await this.#release(consumer.shardId, 'shutdown');
-        consumer.leaseLost();
-      }
-      await this.#settled();
+    const idle = [...this.#coordinator.state.held.keys()].filter((key) => !this.#running.has(key));
+    const allHandled = Promise.all([...running.map((c) => c.finished), ...idle.map((key) => this.#release(key, 'shutdown'))]).then(() => this.#settled());
+    if (!(await this.#raceTimeout(allHandled, this.#options.gracefulShutdownTimeoutMillis))) return;
+    const late = [...this.#running.values()];
+    for (const consumer of late) {
+      this.#logger.warn('shard consumer did not finish within the graceful shutdown timeout; releasing its lease', { shardId: consumer.shardId });
+      consumer.leaseLost(); // before the release: no checkpoint once another worker may hold the lease
     }
+    await Promise.all(late.map((c) => this.#release(c.shardId, 'shutdown')));
+    await this.#settled();
   }
 
   /**
@@ -97,8 +102,8 @@ export class ShardScheduler {
     const timedOut = await this.#raceTimeout(Promise.all(running.map((c) => c.finished)).then(() => undefined), this.#options.gracefulShutdownTimeoutMillis);
     for (const consumer of timedOut ? running : []) {
       if (this.#running.get(consumer.shardId) !== consumer) continue;
+      consumer.leaseLost(); // before the release: no checkpoint once another worker may hold the lease
       await this.#release(consumer.shardId, 'shutdown');
-      consumer.leaseLost();
     }
     // The outcome handlers release these leases too; a second release is a no-op. Not #settled():
     // the other streams' consumers keep running.
@@ -113,7 +118,11 @@ export class ShardScheduler {
       } else if (change.kind === 'lost') {
         this.#options.emit('leaseLost', { shardId: change.leaseKey, to: change.to });
         this.#failures.delete(change.leaseKey);
-        this.#running.get(change.leaseKey)?.leaseLost();
+        const consumer = this.#running.get(change.leaseKey);
+        if (consumer !== undefined) {
+          this.#lossReported.add(consumer);
+          consumer.leaseLost();
+        }
       } else {
         this.#options.emit('leaseReleased', { shardId: change.leaseKey, reason: change.kind === 'finished' ? 'shardEnded' : 'shutdown' });
       }
@@ -155,7 +164,8 @@ export class ShardScheduler {
     }
     this.#running.set(shardId, consumer);
     this.#options.emit('shardStarted', { shardId, startingPosition: lease.checkpoint });
-    this.#track(consumer.finished.then((outcome) => this.#onFinished(consumer, outcome)));
+    // Tracked from the moment it finished: stop() never waits on a consumer that does not finish.
+    void consumer.finished.then((outcome) => this.#track(this.#onFinished(consumer, outcome)));
   }
 
   async #onFinished(consumer: ShardConsumer, outcome: ShardConsumerOutcome): Promise<void> {
@@ -172,7 +182,9 @@ export class ShardScheduler {
         await this.#release(shardId, 'shutdown');
         break;
       case 'leaseLost':
-        this.#coordinator.forget(shardId);
+        // Only when the coordinator has not dropped the lease itself: it may have taken it back
+        // since (expired locally and re-taken in one round), and that new tenure must stay.
+        if (!this.#lossReported.has(consumer)) this.#coordinator.forget(shardId);
         break;
       case 'failed':
         this.#failed(shardId, outcome.error);
@@ -189,7 +201,7 @@ export class ShardScheduler {
     this.#failures.set(shardId, { count, retryAt: this.#clock.now() + delay });
     this.#options.emit('error', { error, source: 'shardConsumer', shardId });
     this.#logger.warn('shard consumer failed; it restarts after a backoff', { shardId, attempt: count, delayMs: Math.round(delay) });
-    if (!this.#stopping) void this.#clock.sleep(delay, this.#timers.signal).then(() => this.#evaluate(shardId), () => undefined);
+    if (!this.#stopping) void this.#timers.run((signal) => this.#clock.sleep(delay, signal)).then(() => this.#evaluate(shardId), () => undefined);
   }
 
   async #release(shardId: string, reason: 'shutdown' | 'shardEnded'): Promise<void> {
@@ -214,14 +226,19 @@ export class ShardScheduler {
     while (this.#handling.size > 0) await Promise.all([...this.#handling]);
   }
 
-  async #raceTimeout(work: Promise<void>, ms: number): Promise<boolean> {
-    const timer = new AbortController();
-    const timeout = this.#clock.sleep(ms, timer.signal).then(
-      () => true,
-      () => false,
-    );
-    const timedOut = await Promise.race([work.then(() => false), timeout]);
-    timer.abort();
-    return timedOut;
+  #raceTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
+    return raceTimeout(this.#clock, work, ms);
   }
+}
+
+/** Waits for `work` at most `ms`; true when the time ran out first. The timer is released either way. */
+export async function raceTimeout(clock: Clock, work: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = new AbortController();
+  const timeout = clock.sleep(ms, timer.signal).then(
+    () => true,
+    () => false,
+  );
+  const timedOut = await Promise.race([work.then(() => false), timeout]);
+  timer.abort();
+  return timedOut;
 }

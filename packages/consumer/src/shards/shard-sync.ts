@@ -21,6 +21,13 @@ export interface ShardSyncResult {
   readonly created: readonly Lease[];
 }
 
+/**
+ * Lease creations in flight at once. Bounded so that a stream of thousands of shards is not a
+ * burst of thousands of PutItems (throttling), and so that the caller's signal, which every
+ * request in flight listens to, stays under Node's 10-listener warning.
+ */
+const CREATE_CONCURRENCY = 8;
+
 /** ListShards, with retries of throttling (LimitExceededException) and transient failures. */
 export function listShardsWithRetry(port: Pick<KinesisReadPort, 'listShards'>, clock: Clock, signal?: AbortSignal): Promise<ShardDescription[]> {
   return retry(() => port.listShards(signal ? { signal } : {}), {
@@ -35,6 +42,7 @@ export function listShardsWithRetry(port: Pick<KinesisReadPort, 'listShards'>, c
 /**
  * Creates the leases the stream needs (see planLeases) with conditional puts, parents before
  * children: a child's lease never exists before its parent's, whichever workers sync at once.
+ * At most CREATE_CONCURRENCY puts are in flight.
  */
 export async function syncShards(input: ShardSyncInput): Promise<ShardSyncResult> {
   const clock = input.clock ?? systemClock;
@@ -42,8 +50,10 @@ export async function syncShards(input: ShardSyncInput): Promise<ShardSyncResult
   const plan = planLeases(shards, input.leaseKeys, input.initialPosition);
   const created: Lease[] = [];
   for (const generation of generations(plan)) {
-    const results = await Promise.all(generation.map((lease) => input.store.createLease(lease, input.signal)));
-    for (const result of results) if (result.kind === 'created') created.push(result.lease);
+    for (let i = 0; i < generation.length; i += CREATE_CONCURRENCY) {
+      const results = await Promise.all(generation.slice(i, i + CREATE_CONCURRENCY).map((lease) => input.store.createLease(lease, input.signal)));
+      for (const result of results) if (result.kind === 'created') created.push(result.lease);
+    }
   }
   return { shardCount: shards.length, created };
 }

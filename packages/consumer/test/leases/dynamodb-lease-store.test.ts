@@ -1,7 +1,8 @@
-import { CreateTableCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateTableCommand, GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { noopLogger } from '@kinesis-kit/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { dynamoClient, FaultProxy, testAccountId, uniqueName } from '../../../../test/harness/index.js';
+import { dynamoClient, FaultProxy, testAccountId, uniqueName, waitFor } from '../../../../test/harness/index.js';
 import { DynamoDBLeaseStore } from '../../src/leases/dynamodb-lease-store.js';
 import { LeaseTableSchemaError } from '../../src/leases/errors.js';
 import { newLease, type Lease } from '../../src/leases/lease.js';
@@ -149,6 +150,32 @@ describe.each(ENGINES)('DynamoDBLeaseStore against $engine', ({ endpoint }) => {
     expect(listed).toEqual(expect.arrayContaining(keys));
   });
 
+  it('skips the items the Java KCL 3.5 keeps beside the leases (leader lock, migration state, worker metrics) without a warning', async () => {
+    const warnings: string[] = [];
+    const kcl3 = new DynamoDBLeaseStore({ client, tableName: uniqueName('kcl3'), backoff: NO_DELAY, logger: { ...noopLogger, warn: (m) => warnings.push(m) } });
+    await kcl3.ensureTable();
+    const lease = { checkpoint: { S: 'TRIM_HORIZON' }, checkpointSubSequenceNumber: { N: '0' }, leaseCounter: { N: '3' }, ownerSwitchesSinceCheckpoint: { N: '0' } };
+    const items: Record<string, AttributeValue>[] = [
+      { leaseKey: { S: 'shardId-000000000000' }, entityType: { S: 'LEASE' }, ...lease },
+      { leaseKey: { S: 'shardId-000000000001' }, ...lease }, // written before KCL 3.5: still a lease
+      { leaseKey: { S: 'Leader' }, entityType: { S: 'LEADER' }, ownerName: { S: 'worker-1' }, leaseDuration: { S: '120000' }, recordVersionNumber: { S: 'a1b2' }, isReleased: { BOOL: false } },
+      { leaseKey: { S: 'Migration3.0' }, entityType: { S: 'CLIENT_VERSION_MIGRATION' }, cv: { S: 'CLIENT_VERSION_3X' }, mb: { S: 'worker-1' }, mts: { N: '1764633600' }, h: { L: [] } },
+      { leaseKey: { S: 'TableMigration' }, entityType: { S: 'TABLE_MIGRATION' } },
+      { leaseKey: { S: 'stream-1' }, entityType: { S: 'STREAM' } },
+      { leaseKey: { S: 'worker-1' }, entityType: { S: 'WORKER_METRIC_STATS' }, wid: { S: 'worker-1' }, lut: { N: '1764633600' }, sts: { M: {} }, opr: { M: {} } },
+    ];
+    for (const Item of items) await client.send(new PutItemCommand({ TableName: kcl3.tableName, Item }));
+    for (let round = 0; round < 3; round++) {
+      expect((await kcl3.listLeases()).map((l) => l.leaseKey).sort()).toEqual(['shardId-000000000000', 'shardId-000000000001']);
+    }
+    expect(await kcl3.getLease('Leader')).toBeUndefined();
+    expect(warnings).toEqual([]);
+    // A broken lease (no entityType, no checkpoint) is still reported.
+    await client.send(new PutItemCommand({ TableName: kcl3.tableName, Item: { leaseKey: { S: 'shardId-000000000002' }, leaseCounter: { N: '1' } } }));
+    expect(await kcl3.listLeases()).toHaveLength(2);
+    expect(warnings).toHaveLength(1);
+  });
+
   it('counts every request by operation', async () => {
     const before = store.requestCounts().UpdateItem ?? 0;
     await store.takeLease(await fresh(), 'worker-a');
@@ -250,6 +277,51 @@ describe('DynamoDBLeaseStore behind a fault proxy (dynalite)', () => {
     } finally {
       proxy.setPlan(() => undefined);
     }
+  });
+
+  describe('a request that never answers', () => {
+    /** Every attempt gives up after 150 ms (the default is 1 s). */
+    const impatient = (maxAttempts = 8) =>
+      new DynamoDBLeaseStore({ client, tableName: store.tableName, backoff: NO_DELAY, maxAttempts, requestTimeoutMs: 150, tableRequestTimeoutMs: 150 });
+    /** The first `count` requests of `operation` are black-holed (`forward`: stored upstream first, the answer lost). */
+    const blackHoleFirst = (operation: string, count: number, forward = false) => {
+      let seen = 0;
+      proxy.setPlan((request) => (request.operation === operation && seen++ < count ? { kind: 'blackHole', forward } : undefined));
+    };
+
+    afterEach(() => proxy.setPlan(() => undefined));
+
+    it.each([
+      ['Scan', (s: DynamoDBLeaseStore) => s.listLeases()],
+      ['GetItem', (s: DynamoDBLeaseStore) => s.getLease('no-such-lease')],
+      ['PutItem', (s: DynamoDBLeaseStore) => s.createLease(newLease({ leaseKey: uniqueName('shardId'), checkpoint: TRIM_HORIZON }))],
+      ['DeleteItem', (s: DynamoDBLeaseStore) => s.deleteLease(newLease({ leaseKey: uniqueName('shardId'), checkpoint: SHARD_END }))],
+      ['DescribeTable', (s: DynamoDBLeaseStore) => s.ensureTable()],
+    ] as const)('%s: the attempt is abandoned at its deadline and retried', async (operation, call) => {
+      blackHoleFirst(operation, 1);
+      await call(impatient());
+      expect(proxy.count(operation, 'blackHole')).toBe(1);
+      expect(proxy.count(operation)).toBeGreaterThanOrEqual(2);
+      await waitFor(() => proxy.blackHoled === 0, { description: 'the abandoned request to be closed' });
+    });
+
+    it('UpdateItem: a take stored but never answered is verified with a read, not reported lost', async () => {
+      const lease = await taken();
+      blackHoleFirst('UpdateItem', 1, true);
+      expect(mustHave(await impatient().takeLease(lease, 'worker-b'), 'taken')).toMatchObject({ leaseOwner: 'worker-b', leaseCounter: lease.leaseCounter + 1 });
+      expect(proxy.count('GetItem')).toBeGreaterThan(0);
+    });
+
+    it('PutItem: a lease created but never answered is verified with a read: created, not alreadyExists', async () => {
+      blackHoleFirst('PutItem', 1, true);
+      const lease = newLease({ leaseKey: uniqueName('shardId'), checkpoint: TRIM_HORIZON });
+      expect(await impatient().createLease(lease)).toEqual({ kind: 'created', lease });
+    });
+
+    it('gives up with a typed, retriable error naming the timeout once the attempts run out', async () => {
+      blackHoleFirst('Scan', 2);
+      await expect(impatient(2).listLeases()).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED', causeCode: 'TimeoutError', retriable: true });
+    });
   });
 
   it('gives up with a typed error when throttling outlasts the attempts', async () => {

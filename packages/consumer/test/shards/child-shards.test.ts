@@ -82,7 +82,8 @@ describe('LeaderMaintenance', () => {
     const options = { store: fleet.store, port: { listShards: async () => [] }, initialPosition: 'LATEST' as const, shardSyncIntervalMillis: 60_000, leaseCleanupIntervalMillis: 60_000, emit: () => undefined };
     const leaderA = new LeaderMaintenance({ ...options, coordinator: a.coordinator }, 0);
     const leaderB = new LeaderMaintenance({ ...options, coordinator: b.coordinator }, 0);
-    await fleet.rounds([a, b], 1);
+    // Two rounds: the first to finish may have scanned before the other worker's take.
+    await fleet.rounds([a, b], 2);
     expect(leaderA.isLeader(a.coordinator.state)).toBe(true);
     expect(leaderB.isLeader(b.coordinator.state)).toBe(false);
     await a.coordinator.halt();

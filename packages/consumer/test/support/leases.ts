@@ -6,6 +6,7 @@ import { dynamoClient, testAccountId, uniqueName, waitFor } from '../../../../te
 import type { LeaseChange } from '../../src/leases/diagnostics.js';
 import { DynamoDBLeaseStore } from '../../src/leases/dynamodb-lease-store.js';
 import { newLease, type Lease } from '../../src/leases/lease.js';
+import type { LeaseStore } from '../../src/leases/lease-store.js';
 import { LeaseCoordinator, type LeaseCoordinatorSettings } from '../../src/leases/lease-coordinator.js';
 import { TRIM_HORIZON } from '../../src/position.js';
 
@@ -21,6 +22,7 @@ export const FAST_LEASES: LeaseCoordinatorSettings = {
   leaseTakingIntervalMillis: 300,
   maxLeasesForWorker: Number.MAX_SAFE_INTEGER,
   maxLeasesToStealAtOneTime: Number.MAX_SAFE_INTEGER,
+  leaseLossMarginMillis: 1_000,
 };
 
 /** For tests of expiry: a lease expires 4 s after its counter last moved (renewals every 1.3 s). */
@@ -57,10 +59,13 @@ export class LeaseFleet {
     return leases;
   }
 
-  /** Starts a coordinator; `client` lets a worker go through a fault proxy. */
-  start(workerId: string, options: { client?: DynamoDBClient; settings?: Partial<LeaseCoordinatorSettings> } = {}): FleetWorker {
+  /** Starts a coordinator; `client` lets a worker go through a fault proxy, `wrapStore` lets a test watch its store calls. */
+  start(
+    workerId: string,
+    options: { client?: DynamoDBClient; settings?: Partial<LeaseCoordinatorSettings>; wrapStore?: (store: LeaseStore) => LeaseStore } = {},
+  ): FleetWorker {
     const store = new DynamoDBLeaseStore({ client: options.client ?? this.client, tableName: this.tableName, backoff: { delayMs: () => 20 } });
-    const coordinator = new LeaseCoordinator({ ...FAST_LEASES, ...options.settings, workerId, store });
+    const coordinator = new LeaseCoordinator({ ...FAST_LEASES, ...options.settings, workerId, store: options.wrapStore?.(store) ?? store });
     const worker: FleetWorker = { workerId, coordinator, store, changes: [], heldAfterRound: [] };
     coordinator.onChange((changes) => worker.changes.push(...changes));
     coordinator.onRound(async (state) => {
@@ -91,6 +96,16 @@ export class LeaseFleet {
     await Promise.all(this.workers.map((w) => w.coordinator.halt()));
     this.client.destroy();
   }
+}
+
+/** The lease key of a DynamoDB item request as the fault proxy sees it ('' for a Scan). */
+export function leaseKeyOf(body: Record<string, unknown>): string {
+  return (body.Key as { leaseKey?: { S?: string } } | undefined)?.leaseKey?.S ?? '';
+}
+
+/** Whether a request is a renewal (the only UpdateItem that sets nothing but the counter). */
+export function isRenewal(operation: string, body: Record<string, unknown>): boolean {
+  return operation === 'UpdateItem' && body.UpdateExpression === 'SET #leaseCounter = :next';
 }
 
 /** DynamoDB throttling as the service answers it. */
