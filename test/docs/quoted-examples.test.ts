@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const DOCS = ['getting-started.md', 'observability.md', 'operations.md', 'migration.md', 'producer.md']; // operations.md has none today
+const DOCS = ['getting-started.md', 'observability.md', 'operations.md', 'migration.md']; // operations.md has none today
 const examples = readdirSync(`${root}examples`)
   .filter((file) => file.endsWith('.ts'))
   .map((file) => readFileSync(`${root}examples/${file}`, 'utf8'));

@@ -117,6 +117,9 @@ export const CONSUMER_INSTRUMENTS: Readonly<Record<string, InstrumentMapping>> =
   'GetRecords.Throttled': counter('kinesis_kit.consumer.throttles', '{call}', 'Reads throttled', { attributes: messaging('GetRecords') }),
   'GetRecords.Failures': counter('kinesis_kit.consumer.read_failures', '{call}', 'Reads that failed, by messaging.operation.name'),
   'GetRecords.ExpiredIterators': counter('kinesis_kit.consumer.get_records.expired_iterators', '{iterator}', 'Shard iterators that expired'),
+  'GetRecords.Stalled': counter('kinesis_kit.consumer.get_records.stalls', '{fetch}', 'Fetches abandoned after no GetRecords answer for the stall time'),
+  'GetRecords.ShardsGone': counter('kinesis_kit.consumer.shards_gone', '{shard}', 'Shards ended after ResourceNotFoundException, ListShards showing them closed or absent', { attributes: messaging('GetRecords') }),
+  'GetRecords.UnconfirmedShardEnds': counter('kinesis_kit.consumer.unconfirmed_shard_ends', '{check}', 'Shard ends without ChildShards (or gone answers) checked with ListShards', { attributes: messaging('GetRecords') }),
   'SubscribeToShard.Calls': counter('kinesis_kit.consumer.subscribe_to_shard.calls', '{call}', 'SubscribeToShard calls'),
   'SubscribeToShard.Time': {
     name: 'kinesis_kit.consumer.subscribe_to_shard.duration',
@@ -132,6 +135,8 @@ export const CONSUMER_INSTRUMENTS: Readonly<Record<string, InstrumentMapping>> =
   'SubscribeToShard.Failures': counter('kinesis_kit.consumer.read_failures', '{call}', 'Reads that failed, by messaging.operation.name'),
   'SubscribeToShard.Stalled': counter('kinesis_kit.consumer.subscribe_to_shard.stalls', '{subscription}', 'Subscriptions torn down after no event'),
   'SubscribeToShard.Renewed': counter('kinesis_kit.consumer.subscribe_to_shard.renewals', '{subscription}', 'Subscriptions renewed'),
+  'SubscribeToShard.ShardsGone': counter('kinesis_kit.consumer.shards_gone', '{shard}', 'Shards ended after ResourceNotFoundException, ListShards showing them closed or absent', { attributes: messaging('SubscribeToShard') }),
+  'SubscribeToShard.UnconfirmedShardEnds': counter('kinesis_kit.consumer.unconfirmed_shard_ends', '{check}', 'Shard ends without ChildShards (or gone answers) checked with ListShards', { attributes: messaging('SubscribeToShard') }),
   'SubscribeToShard.DuplicatesDropped': counter('kinesis_kit.consumer.subscribe_to_shard.duplicates_dropped', '{record}', 'Records already delivered, dropped'),
   'DynamoDB.Requests': counter('kinesis_kit.lease_table.requests', '{request}', 'Lease table requests, by db.operation.name', dynamoDB),
   'DynamoDB.Throttled': counter('kinesis_kit.lease_table.throttles', '{request}', 'Lease table requests throttled, by db.operation.name', dynamoDB),
