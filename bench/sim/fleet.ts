@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events';
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Retrieval } from '@kinesis-kit/consumer';
+import type { Clock } from '@kinesis-kit/core';
 import type { Item } from './capacity.js';
 import { SimDynamoDB, type OperationStats } from './sim-dynamodb.js';
 import { simKinesis, simRetrieval, simShards, type ShardLoad } from './sim-stream.js';
@@ -17,7 +18,7 @@ export interface WorkerContext {
   readonly workerId: string;
   readonly applicationName: string;
   readonly streamName: string;
-  readonly clock: ClockView;
+  readonly clock: Clock;
   readonly dynamoDBClient: DynamoDBClient;
   readonly kinesisClient: KinesisClient;
   readonly retrieval: Retrieval;
@@ -104,17 +105,12 @@ export class Fleet {
    * A lease table as a balanced fleet leaves it (the KCL 2.x schema, one item per shard, lease i
    * owned by `ownerOf(i)`), for warm starts at sizes where a cold start takes too long to simulate.
    */
-  async seed(ownerOf: (index: number) => string): Promise<void> {
-    const client = this.dynamo.client(this.clock, 'seed');
-    await client.send(
-      new CreateTableCommand({
-        TableName: this.tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: 'leaseKey', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'leaseKey', AttributeType: 'S' }],
-      }),
-    );
-    const table = this.dynamo.tables.get(this.tableName)!;
+  seed(ownerOf: (index: number) => string): void {
+    const table = this.dynamo.createTable({
+      TableName: this.tableName,
+      KeySchema: [{ AttributeName: 'leaseKey', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'leaseKey', AttributeType: 'S' }],
+    });
     for (const [i, shard] of simShards(this.leases).entries()) {
       const item: Item = {
         leaseKey: { S: shard.ShardId },

@@ -97,7 +97,7 @@ async function coldStart(fleet: Fleet, workers: number): Promise<{ fairMs: numbe
 
 /** A balanced table (lease i owned by worker i mod W), every worker (re)started at once. */
 async function warmStart(fleet: Fleet, workers: number): Promise<{ fairMs: number | undefined; maxTakesPerLease: number; moved: number }> {
-  await fleet.seed((i) => workerId(i % workers));
+  fleet.seed((i) => workerId(i % workers));
   const start = fleet.clock.now();
   for (let i = 0; i < workers; i++) fleet.add(workerId(i));
   const fairMs = await fleet.clock.until(() => fleet.fair(), EVENT_LIMIT_MS, POLL_MS);

@@ -10,6 +10,7 @@ import {
   ResourceNotFoundException,
   ScanCommand,
   UpdateItemCommand,
+  type CreateTableCommandInput,
   type DynamoDBClient,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
@@ -59,7 +60,7 @@ export class SimDynamoDB {
   constructor(options: SimDynamoDBOptions = {}) {
     this.#latency = options.latencyMs ?? ((_, bytes) => 5 + Math.floor(bytes / 65_536));
     this.#handlers = new Map<Function, [string, Handler]>([
-      [CreateTableCommand, ['CreateTable', (i) => this.#createTable(i)]],
+      [CreateTableCommand, ['CreateTable', (i) => ({ output: { TableDescription: this.#describe(this.createTable(i as unknown as CreateTableCommandInput)) }, bytes: 0 })]],
       [DescribeTableCommand, ['DescribeTable', (i) => ({ output: { Table: this.#describe(this.#table(i)) }, bytes: 0 })]],
       [GetItemCommand, ['GetItem', (i) => this.#getItem(i)]],
       [PutItemCommand, ['PutItem', (i) => this.#write(i, () => i.Item as Item)]],
@@ -136,12 +137,13 @@ export class SimDynamoDB {
     return table;
   }
 
-  #createTable(input: Record<string, unknown>): { output: Record<string, unknown>; bytes: number } {
+  /** CreateTable, at once and free (for seeding); the CreateTable request does the same. */
+  createTable(input: Pick<CreateTableCommandInput, 'TableName' | 'KeySchema' | 'AttributeDefinitions' | 'GlobalSecondaryIndexes'>): SimTable {
     const name = String(input.TableName);
     if (this.tables.has(name)) throw new ResourceInUseException({ message: `Table already exists: ${name}`, $metadata: {} });
-    const table = new SimTable(name, (input.KeySchema ?? []) as never, (input.AttributeDefinitions ?? []) as never, (input.GlobalSecondaryIndexes ?? []) as never);
+    const table = new SimTable(name, input.KeySchema ?? [], input.AttributeDefinitions ?? [], input.GlobalSecondaryIndexes ?? []);
     this.tables.set(name, table);
-    return { output: { TableDescription: this.#describe(table) }, bytes: 0 };
+    return table;
   }
 
   #describe(table: SimTable): TableDescription {

@@ -1,0 +1,110 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { systemClock } from '@kinesis-kit/core';
+import type { OperationStats } from './sim-dynamodb.js';
+import type { SimDesign, SimWorker } from './fleet.js';
+import { statsDelta } from './fleet.js';
+import { runScale } from './scenarios.js';
+import { simKinesis, simRetrieval } from './sim-stream.js';
+
+/**
+ * The proof of the model: the same fleet run for real (real time, a real DynamoDB engine: dynalite
+ * or DynamoDB Local) and in the simulation, counting DynamoDB requests per operation over the same
+ * length of steady state. Real requests are counted by an SDK middleware, which also asks for
+ * ConsumedCapacity (ReturnConsumedCapacity TOTAL) and adds up what the engine reports.
+ */
+export interface RealRunOptions {
+  readonly design: SimDesign;
+  /** A fresh DynamoDBClient per worker (maxAttempts 1), pointed at the engine. */
+  readonly client: () => DynamoDBClient;
+  readonly applicationName: string;
+  readonly workers: number;
+  readonly leases: number;
+  readonly windowMs: number;
+  /** Give up waiting for a fair fleet after this long (real time). */
+  readonly fairWithinMs?: number;
+}
+
+const CAPACITY_OPERATIONS = new Set(['GetItemCommand', 'PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'ScanCommand', 'QueryCommand']);
+
+/** Counts every request sent through `client` (and the capacity the engine reports) into `stats`. */
+export function countRequests(client: DynamoDBClient, stats: Map<string, OperationStats>): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = String(context.commandName);
+      const op = command.replace(/Command$/, '');
+      const s = stats.get(op) ?? { requests: 0, readUnits: 0, writeUnits: 0, failedConditions: 0 };
+      stats.set(op, s);
+      s.requests++;
+      const input = args.input as Record<string, unknown>;
+      if (CAPACITY_OPERATIONS.has(command)) input.ReturnConsumedCapacity = 'TOTAL';
+      try {
+        const result = await next(args);
+        const units = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity?.CapacityUnits ?? 0;
+        if (command === 'GetItemCommand' || command === 'ScanCommand' || command === 'QueryCommand') s.readUnits += units;
+        else s.writeUnits += units;
+        return result;
+      } catch (error) {
+        if ((error as { name?: string }).name === 'ConditionalCheckFailedException') s.failedConditions++;
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'scaleSimCounter' },
+  );
+}
+
+export interface FleetCounts {
+  /** Requests and capacity by operation over the steady-state window. */
+  readonly byOperation: Map<string, OperationStats>;
+  /** Time from the start until the fleet was fair. */
+  readonly fairMs: number;
+}
+
+/** Starts the fleet for real, waits until it is fair, then counts a steady-state window of `windowMs`. */
+export async function realFleetCounts(options: RealRunOptions): Promise<FleetCounts> {
+  const stats = new Map<string, OperationStats>();
+  const workers: SimWorker[] = [];
+  const retrieval = simRetrieval(systemClock, () => undefined, () => new AbortController().signal);
+  for (let i = 0; i < options.workers; i++) {
+    const client = options.client();
+    countRequests(client, stats);
+    workers.push(
+      options.design.createWorker({
+        workerId: `worker-${String(i).padStart(3, '0')}`,
+        applicationName: options.applicationName,
+        streamName: 'scale-sim',
+        clock: systemClock,
+        dynamoDBClient: client,
+        kinesisClient: simKinesis(options.leases, systemClock).client,
+        retrieval,
+      }),
+    );
+  }
+  const start = performance.now();
+  try {
+    await Promise.all(workers.map((w) => w.start()));
+    const fair = () => {
+      const counts = workers.map((w) => w.held().length);
+      return counts.reduce((a, b) => a + b, 0) === options.leases && Math.max(...counts) - Math.min(...counts) <= 1;
+    };
+    while (!fair()) {
+      if (performance.now() - start > (options.fairWithinMs ?? 120_000)) throw new Error('the real fleet did not become fair in time');
+      await systemClock.sleep(50);
+    }
+    const fairMs = performance.now() - start;
+    const before = snapshot(stats);
+    await systemClock.sleep(options.windowMs);
+    return { byOperation: statsDelta(snapshot(stats), before), fairMs };
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+}
+
+/** The same fleet in the simulation: cold start within a second, then the same steady-state window. */
+export async function simFleetCounts(design: SimDesign, workers: number, leases: number, windowMs: number): Promise<FleetCounts> {
+  const result = await runScale(design, { workers, leases, start: 'cold', windowMs, checkpointEveryMs: 0, events: [] }, 0);
+  return { byOperation: result.idle.byOperation, fairMs: result.startup.fairMs ?? Number.NaN };
+}
+
+function snapshot(stats: Map<string, OperationStats>): Map<string, OperationStats> {
+  return new Map([...stats].map(([op, s]) => [op, { ...s }]));
+}
