@@ -4,7 +4,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Retrieval } from '@kinesis-kit/consumer';
 import type { Clock } from '@kinesis-kit/core';
 import type { Item } from './capacity.js';
-import { SimDynamoDB, type OperationStats } from './sim-dynamodb.js';
+import { emptyStats, SimDynamoDB, type OperationStats } from './sim-dynamodb.js';
 import { simKinesis, simRetrieval, simShards, type ShardLoad } from './sim-stream.js';
 import { VirtualClock, type ClockView } from './virtual-clock.js';
 
@@ -239,8 +239,10 @@ function unlimited(controller: AbortController): AbortController {
 export function statsDelta(after: Map<string, OperationStats>, before: Map<string, OperationStats>): Map<string, OperationStats> {
   const delta = new Map<string, OperationStats>();
   for (const [op, a] of after) {
-    const b = before.get(op) ?? { requests: 0, readUnits: 0, writeUnits: 0, failedConditions: 0 };
-    delta.set(op, { requests: a.requests - b.requests, readUnits: a.readUnits - b.readUnits, writeUnits: a.writeUnits - b.writeUnits, failedConditions: a.failedConditions - b.failedConditions });
+    const b = before.get(op) ?? emptyStats();
+    const d = emptyStats();
+    for (const field of Object.keys(d) as (keyof OperationStats)[]) d[field] = a[field] - b[field];
+    delta.set(op, d);
   }
   return delta;
 }

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { systemClock } from '@kinesis-kit/core';
-import type { OperationStats } from './sim-dynamodb.js';
+import { emptyStats, type OperationStats } from './sim-dynamodb.js';
 import type { SimDesign, SimWorker } from './fleet.js';
 import { statsDelta } from './fleet.js';
 import { runScale } from './scenarios.js';
@@ -32,7 +32,7 @@ export function countRequests(client: DynamoDBClient, stats: Map<string, Operati
     (next, context) => async (args) => {
       const command = String(context.commandName);
       const op = command.replace(/Command$/, '');
-      const s = stats.get(op) ?? { requests: 0, readUnits: 0, writeUnits: 0, failedConditions: 0 };
+      const s = stats.get(op) ?? emptyStats();
       stats.set(op, s);
       s.requests++;
       const input = args.input as Record<string, unknown>;
@@ -107,4 +107,55 @@ export async function simFleetCounts(design: SimDesign, workers: number, leases:
 
 function snapshot(stats: Map<string, OperationStats>): Map<string, OperationStats> {
   return new Map([...stats].map(([op, s]) => [op, { ...s }]));
+}
+
+export interface CountComparison {
+  readonly operation: string;
+  readonly real: number;
+  readonly simulated: number;
+  /** The difference allowed: one round of the timer that sends this operation (see compareCounts). */
+  readonly tolerance: number;
+  /** Capacity units per successful request (Scan: per page), real and simulated. */
+  readonly realUnitsPerRequest: number;
+  readonly simulatedUnitsPerRequest: number;
+  readonly agrees: boolean;
+}
+
+/**
+ * Request counts of a real and a simulated window agree when they differ by at most one round of
+ * the timer that sends them: a window of the same length holds the same number of timer ticks
+ * give or take the one at each end, whose phase differs between runs. So Scan (one per worker per
+ * taking round) may differ by `workers` plus 5 %, UpdateItem (renewals: one per lease per renewal
+ * round) by `leases` plus 5 %; any other operation must match to within 5 % (at least 1).
+ * Capacity per successful request must match within 1 unit (the engines size numbers slightly
+ * differently; they do not report what a failed condition costs, so that part is left out),
+ * except Scan units when `scanUnits` is false (dynalite under-reports them).
+ */
+export function compareCounts(real: Map<string, OperationStats>, simulated: Map<string, OperationStats>, size: { workers: number; leases: number; scanUnits: boolean }): CountComparison[] {
+  const operations = new Set([...real.keys(), ...simulated.keys()]);
+  const rows: CountComparison[] = [];
+  for (const operation of operations) {
+    const r = real.get(operation) ?? emptyStats();
+    const s = simulated.get(operation) ?? emptyStats();
+    if (r.requests === 0 && s.requests === 0) continue;
+    const round = operation === 'Scan' ? size.workers : operation === 'UpdateItem' ? size.leases : 0;
+    const tolerance = Math.max(1, Math.ceil(round + 0.05 * Math.max(r.requests, s.requests)));
+    const realUnits = unitsPerSuccess(r, 0);
+    const simulatedUnits = unitsPerSuccess(s, s.failedWriteUnits);
+    rows.push({
+      operation,
+      real: r.requests,
+      simulated: s.requests,
+      tolerance,
+      realUnitsPerRequest: realUnits,
+      simulatedUnitsPerRequest: simulatedUnits,
+      agrees: Math.abs(r.requests - s.requests) <= tolerance && ((operation === 'Scan' && !size.scanUnits) || Math.abs(realUnits - simulatedUnits) <= 1),
+    });
+  }
+  return rows.sort((a, b) => a.operation.localeCompare(b.operation));
+}
+
+function unitsPerSuccess(stats: OperationStats, failedUnits: number): number {
+  const successes = stats.requests - stats.failedConditions;
+  return successes <= 0 ? 0 : (stats.readUnits + stats.writeUnits - failedUnits) / successes;
 }

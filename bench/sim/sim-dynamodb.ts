@@ -33,9 +33,14 @@ import { SimTable, type Page } from './sim-table.js';
 export interface OperationStats {
   requests: number;
   readUnits: number;
+  /** Every write unit charged, failed conditions included. */
   writeUnits: number;
   failedConditions: number;
+  /** The part of writeUnits charged for failed conditions (engines do not report it). */
+  failedWriteUnits: number;
 }
+
+export const emptyStats = (): OperationStats => ({ requests: 0, readUnits: 0, writeUnits: 0, failedConditions: 0, failedWriteUnits: 0 });
 
 export interface SimDynamoDBOptions {
   /** Time from sending a request to its answer (default 5 ms, plus 1 ms per 64 KB read or written). */
@@ -100,13 +105,14 @@ export class SimDynamoDB {
 
   /** Totals over every operation (or over one tag). */
   totals(tag?: string): OperationStats {
-    const sum: OperationStats = { requests: 0, readUnits: 0, writeUnits: 0, failedConditions: 0 };
+    const sum = emptyStats();
     const source = tag === undefined ? this.stats : (this.statsByTag.get(tag) ?? new Map<string, OperationStats>());
     for (const s of source.values()) {
       sum.requests += s.requests;
       sum.readUnits += s.readUnits;
       sum.writeUnits += s.writeUnits;
       sum.failedConditions += s.failedConditions;
+      sum.failedWriteUnits += s.failedWriteUnits;
     }
     return sum;
   }
@@ -119,7 +125,7 @@ export class SimDynamoDB {
   #count(field: keyof OperationStats, amount: number): void {
     const { tag, op } = this.#charge;
     for (const map of [this.stats, this.#tagStats(tag)]) {
-      const s = map.get(op) ?? { requests: 0, readUnits: 0, writeUnits: 0, failedConditions: 0 };
+      const s = map.get(op) ?? emptyStats();
       s[field] += amount;
       map.set(op, s);
     }
@@ -174,7 +180,9 @@ export class SimDynamoDB {
     const old = table.get(key)?.item;
     const condition = input.ConditionExpression;
     if (typeof condition === 'string' && !conditionHolds(condition, old, context(input))) {
-      this.#count('writeUnits', writeUnits(old, undefined));
+      const units = writeUnits(old, undefined);
+      this.#count('writeUnits', units);
+      this.#count('failedWriteUnits', units);
       this.#count('failedConditions', 1);
       throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
     }
