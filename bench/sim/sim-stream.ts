@@ -56,8 +56,9 @@ export function simRetrieval(clock: Clock, load: ShardLoad, loadChanged: () => A
           for (;;) {
             if (closed.signal.aborted) throw new AbortedError('source closed');
             // Idle: nothing arrives until the load changes or the source is closed.
-            const wait = load(shard.shardId) ?? Number.MAX_SAFE_INTEGER / 2;
-            const woken = await clock.sleep(wait, AbortSignal.any([closed.signal, loadChanged()])).then(
+            const everyMs = load(shard.shardId);
+            const signal = AbortSignal.any([closed.signal, loadChanged()]);
+            const woken = await (everyMs === undefined ? aborted(signal) : clock.sleep(everyMs, signal)).then(
               () => false,
               () => true,
             );
@@ -71,4 +72,12 @@ export function simRetrieval(clock: Clock, load: ShardLoad, loadChanged: () => A
       };
     },
   };
+}
+
+/** Rejects when `signal` aborts; never resolves. */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(new AbortedError('aborted'));
+    else signal.addEventListener('abort', () => reject(new AbortedError('aborted')), { once: true });
+  });
 }
