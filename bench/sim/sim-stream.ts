@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { AbortedError, type Clock } from '@kinesis-kit/core';
 import type { OpenShardInput, RecordBatch, Retrieval, ShardRecordSource } from '@kinesis-kit/consumer';
@@ -50,6 +51,7 @@ export function simRetrieval(clock: Clock, load: ShardLoad, loadChanged: () => A
     kind: 'simulated',
     open(shard: OpenShardInput): ShardRecordSource {
       const closed = new AbortController();
+      setMaxListeners(0, closed.signal); // every next() combines it with the load signal
       let sequence = 1000n;
       return {
         async next(): Promise<RecordBatch> {
