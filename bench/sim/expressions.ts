@@ -22,7 +22,7 @@ type Condition =
   | { kind: 'in'; subject: Operand; options: Operand[] }
   | { kind: 'function'; fn: string; args: Operand[] };
 
-const TOKEN = /\s*(<>|<=|>=|[=<>(),+\-]|[#:]?[A-Za-z0-9_]+|\.|\[|\])/y;
+const TOKEN = /\s*(<>|<=|>=|[=<>(),+-]|[#:]?[A-Za-z0-9_]+|\.|\[|\])/y;
 
 class Parser {
   readonly #tokens: string[] = [];

@@ -50,6 +50,8 @@ export interface SimDynamoDBOptions {
 /** Told of every item change: the lease table's owner changes are the fleet's lease moves. */
 export type WriteListener = (table: string, before: Item | undefined, after: Item | undefined) => void;
 
+/** A command class of the SDK: requests are told apart by the class they are an instance of. */
+type CommandClass = abstract new (...args: never[]) => unknown;
 type Handler = (input: Record<string, unknown>) => { output: Record<string, unknown>; bytes: number };
 
 export class SimDynamoDB {
@@ -59,12 +61,12 @@ export class SimDynamoDB {
   readonly statsByTag = new Map<string, Map<string, OperationStats>>();
   readonly #listeners: WriteListener[] = [];
   readonly #latency: (operation: string, bytes: number) => number;
-  readonly #handlers: ReadonlyMap<Function, [string, Handler]>;
+  readonly #handlers: ReadonlyMap<CommandClass, [string, Handler]>;
   #charge: { tag: string; op: string } = { tag: '', op: '' };
 
   constructor(options: SimDynamoDBOptions = {}) {
     this.#latency = options.latencyMs ?? ((_, bytes) => 5 + Math.floor(bytes / 65_536));
-    this.#handlers = new Map<Function, [string, Handler]>([
+    this.#handlers = new Map<CommandClass, [string, Handler]>([
       [CreateTableCommand, ['CreateTable', (i) => ({ output: { TableDescription: this.#describe(this.createTable(i as unknown as CreateTableCommandInput)) }, bytes: 0 })]],
       [DescribeTableCommand, ['DescribeTable', (i) => ({ output: { Table: this.#describe(this.#table(i)) }, bytes: 0 })]],
       [GetItemCommand, ['GetItem', (i) => this.#getItem(i)]],
@@ -83,7 +85,7 @@ export class SimDynamoDB {
   /** A DynamoDBClient stand-in whose answers arrive on `clock`; its requests are counted under `tag` too. */
   client(clock: Clock, tag = ''): DynamoDBClient {
     const send = async (command: { input: Record<string, unknown> }, options?: { abortSignal?: AbortSignal }): Promise<unknown> => {
-      const entry = this.#handlers.get(command.constructor);
+      const entry = this.#handlers.get(command.constructor as CommandClass);
       if (entry === undefined) throw new Error(`${command.constructor.name} is not simulated`);
       options?.abortSignal?.throwIfAborted();
       const [op, handle] = entry;
