@@ -76,7 +76,7 @@ export async function runScale(design: SimDesign, config: ScaleConfig, takingInt
     const victim = event === 'stopLeader' ? leader : live.find((id) => id !== leader);
     if (event !== 'join' && victim === undefined) continue;
     events[event] = event === 'join' ? await reassign(fleet, () => void fleet.add(workerId(next++))) : await reassign(fleet, () => (event === 'kill' ? fleet.kill(victim!) : fleet.stop(victim!)));
-    log(`  ${event}: reassigned after ${events[event]?.reassignMs ?? '-'} ms, fair after ${events[event]?.fairMs ?? '-'} ms`);
+    log(`  ${event}: all held after ${events[event]?.reassignMs ?? '-'} ms, fair after ${events[event]?.fairMs ?? '-'} ms`);
   }
   const skewImbalance = config.events.includes('skew') ? skew(fleet) : undefined;
   return { config, startup: { ...startup, takingIntervalMs }, idle, busy, events, skewImbalance, wallSeconds: (performance.now() - wallStart) / 1000 };

@@ -200,6 +200,8 @@ function render(results: readonly ScaleResult[], checks: Awaited<ReturnType<type
     `the leader's assignment scan (eventually consistent) every ${KCL3.leaseAssignmentMillis / 1000} s plus a recovery-audit scan every ${KCL3.recoveryAuditMillis / 1000} s,`,
     `each worker's GSI query every ${(KCL3.leaseDiscoveryMillis / 1000).toFixed(3)} s, worker metrics every ${KCL3.workerMetricsMillis / 1000} s, the leader lock every ${KCL3.leaderHeartbeatMillis / 1000} s;`,
     'AWS publishes no per-lease figures for KCL 3.x (only that the GSI "significantly reduces" reads against 2.x scans).',
+    'A redesign is measured by the same harness through a `SimDesign` (bench/sim/designs/): the workers it builds get the simulated clock',
+    'and clients; everything measured comes from what they send to DynamoDB and what the lease table shows.',
     '',
     '### Steady state',
     '',
