@@ -34,9 +34,9 @@ export function countRequests(client: DynamoDBClient, stats: Map<string, Operati
       const op = command.replace(/Command$/, '');
       const s = stats.get(op) ?? emptyStats();
       stats.set(op, s);
-      s.requests++;
       const input = args.input as Record<string, unknown>;
       if (CAPACITY_OPERATIONS.has(command)) input.ReturnConsumedCapacity = 'TOTAL';
+      // Counted when answered, with its capacity: a request in flight at the end of a window counts in neither.
       try {
         const result = await next(args);
         const units = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity?.CapacityUnits ?? 0;
@@ -46,6 +46,8 @@ export function countRequests(client: DynamoDBClient, stats: Map<string, Operati
       } catch (error) {
         if ((error as { name?: string }).name === 'ConditionalCheckFailedException') s.failedConditions++;
         throw error;
+      } finally {
+        s.requests++;
       }
     },
     { step: 'initialize', name: 'scaleSimCounter' },
