@@ -16,6 +16,7 @@ const SUITES: Readonly<Record<string, string>> = {
   'consumer-processing': 'suites/consumer-processing.js',
   'consumer-leases': 'suites/consumer-leases.js',
   'consumer-fanout': 'suites/consumer-fanout.js',
+  'consumer-scale': 'suites/consumer-scale.js',
 };
 
 const distDir = dirname(fileURLToPath(import.meta.url));

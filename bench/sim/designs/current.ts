@@ -1,0 +1,49 @@
+import { EvenShareAssignment, KinesisConsumer, type ShardRecordProcessorFactory } from '@kinesis-kit/consumer';
+import { seededRandom } from '../../lib/measure.js';
+import type { SimDesign, SimWorker, WorkerContext } from '../fleet.js';
+
+/** Every batch is checkpointed at once: a busy shard's checkpoint rate is its record rate. */
+const processor: ShardRecordProcessorFactory = () => ({
+  async processRecords({ records, checkpointer }) {
+    if (records.length > 0) await checkpointer.checkpoint();
+  },
+  async shardEnded({ checkpointer }) {
+    await checkpointer.checkpoint();
+  },
+  async shutdownRequested({ checkpointer }) {
+    await checkpointer.checkpoint().catch(() => undefined);
+  },
+});
+
+/** A seed from the worker id, so every run of the simulation makes the same random choices. */
+function seedOf(text: string): number {
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+  return hash >>> 0;
+}
+
+/**
+ * Today's coordination: the shipped KinesisConsumer at its defaults (one consistent scan per
+ * worker per taking round, conditional renewals, release at stop(), leader = the live worker with
+ * the smallest id). Only the assignment policy's random source is seeded, for repeatable runs.
+ */
+export const currentDesign: SimDesign = {
+  name: 'kinesis-kit (current)',
+  tableName: (applicationName) => applicationName,
+  createWorker(context: WorkerContext): SimWorker {
+    const consumer = new KinesisConsumer({
+      streamName: context.streamName,
+      applicationName: context.applicationName,
+      workerId: context.workerId,
+      kinesisClient: context.kinesisClient,
+      dynamoDBClient: context.dynamoDBClient,
+      clock: context.clock,
+      retrieval: context.retrieval,
+      initialPosition: 'TRIM_HORIZON',
+      assignmentPolicy: new EvenShareAssignment(seededRandom(seedOf(context.workerId))),
+      processor,
+    });
+    return { start: () => consumer.start(), stop: () => consumer.stop(), held: () => consumer.stats().leasesHeld };
+  },
+  leader: (live) => [...live].sort()[0],
+};
