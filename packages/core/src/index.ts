@@ -12,5 +12,5 @@ export {
 } from './errors.js';
 export { noopLogger, noopMetrics, type Dimensions, type LogFields, type Logger, type Metrics } from './observability.js';
 export { checks, option, renderOptionsTable, resolveOptions, type CrossCheck, type OptionSpec, type OptionSpecs, type OptionValues } from './options.js';
-export { timeoutError, timeoutSignal, withTimeout } from './timeout.js';
+export { startTimer, timeoutError, timeoutSignal, withTimeout } from './timeout.js';
 export { EmfMetrics, type EmfMetricsOptions } from './emf-metrics.js';

@@ -24,8 +24,11 @@ export function timeoutSignal(clock: Clock, ms: number, parent?: AbortSignal): {
 /** A reason that is not an Error: cancelling a timer that never fired allocates no stack trace. */
 const CANCELLED = Symbol('timer cancelled');
 
-/** `clock.timer` when the clock has one, else the same built from sleep(). */
-function startTimer(clock: Clock, ms: number, callback: () => void): () => void {
+/**
+ * Calls `callback` after `ms` on `clock`; returns a function that cancels it. Uses `clock.timer`
+ * when the clock has one (no promise or error allocated), else the same built from sleep().
+ */
+export function startTimer(clock: Clock, ms: number, callback: () => void): () => void {
   if (clock.timer !== undefined) return clock.timer(ms, callback);
   const cancel = new AbortController();
   clock.sleep(ms, cancel.signal).then(callback, () => undefined);

@@ -1,4 +1,4 @@
-import type { Clock } from '@kinesis-kit/core';
+import { startTimer, type Clock } from '@kinesis-kit/core';
 
 /**
  * One timer per held lease, due when this worker must give the lease up if no write of its own
@@ -6,7 +6,7 @@ import type { Clock } from '@kinesis-kit/core';
  * timer only when its due time changed, so a lease renewed or checkpointed costs one timer swap.
  */
 export class LossDeadlines {
-  readonly #timers = new Map<string, { readonly at: number; readonly cancel: AbortController }>();
+  readonly #timers = new Map<string, { readonly at: number; readonly cancel: () => void }>();
 
   constructor(
     private readonly clock: Clock,
@@ -17,7 +17,7 @@ export class LossDeadlines {
   sync(due: ReadonlyMap<string, number>): void {
     for (const [key, timer] of this.#timers) {
       if (due.has(key)) continue;
-      timer.cancel.abort();
+      timer.cancel();
       this.#timers.delete(key);
     }
     for (const [key, at] of due) if (this.#timers.get(key)?.at !== at) this.#arm(key, at);
@@ -29,16 +29,15 @@ export class LossDeadlines {
   }
 
   #arm(key: string, at: number): void {
-    this.#timers.get(key)?.cancel.abort();
-    const timer = { at, cancel: new AbortController() };
-    this.#timers.set(key, timer);
-    this.clock.sleep(Math.max(0, at - this.clock.now()), timer.cancel.signal).then(
-      () => {
+    this.#timers.get(key)?.cancel();
+    const timer = {
+      at,
+      cancel: startTimer(this.clock, Math.max(0, at - this.clock.now()), () => {
         if (this.#timers.get(key) !== timer) return;
         this.#timers.delete(key);
         this.onDue(key);
-      },
-      () => undefined,
-    );
+      }),
+    };
+    this.#timers.set(key, timer);
   }
 }
