@@ -77,7 +77,7 @@ export class ShardScheduler {
     for (const consumer of running) consumer.requestShutdown();
     const idle = [...this.#coordinator.state.held.keys()].filter((key) => !this.#running.has(key));
     const allHandled = Promise.all([...running.map((c) => c.finished), ...idle.map((key) => this.#release(key, 'shutdown'))]).then(() => this.#settled());
-    if (!(await this.#raceTimeout(allHandled, this.#options.gracefulShutdownTimeoutMillis))) return;
+    if (!(await raceTimeout(this.#clock, allHandled, this.#options.gracefulShutdownTimeoutMillis))) return;
     const late = [...this.#running.values()];
     for (const consumer of late) {
       this.#logger.warn('shard consumer did not finish within the graceful shutdown timeout; releasing its lease', { shardId: consumer.shardId });
@@ -99,7 +99,7 @@ export class ShardScheduler {
     await Promise.all(idle.map((key) => this.#release(key, 'shutdown')));
     const running = [...this.#running.values()].filter((c) => refused(c.shardId));
     for (const consumer of running) consumer.requestShutdown();
-    const timedOut = await this.#raceTimeout(Promise.all(running.map((c) => c.finished)).then(() => undefined), this.#options.gracefulShutdownTimeoutMillis);
+    const timedOut = await raceTimeout(this.#clock, Promise.all(running.map((c) => c.finished)), this.#options.gracefulShutdownTimeoutMillis);
     for (const consumer of timedOut ? running : []) {
       if (this.#running.get(consumer.shardId) !== consumer) continue;
       consumer.leaseLost(); // before the release: no checkpoint once another worker may hold the lease
@@ -226,9 +226,6 @@ export class ShardScheduler {
     while (this.#handling.size > 0) await Promise.all([...this.#handling]);
   }
 
-  #raceTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
-    return raceTimeout(this.#clock, work, ms);
-  }
 }
 
 /** Waits for `work` at most `ms`; true when the time ran out first. The timer is released either way. */
