@@ -36,8 +36,8 @@ export interface SimDesign {
   readonly name: string;
   readonly tableName: (applicationName: string) => string;
   createWorker(context: WorkerContext): SimWorker;
-  /** The worker the design makes leader among `live` (stop/kill of the leader is its own scenario), if any. */
-  leader?(live: readonly string[]): string | undefined;
+  /** The worker the design makes leader among `live` (stop/kill of the leader is its own scenario), if any; `item` reads the lease table. */
+  leader?(live: readonly string[], item: (key: string) => Item | undefined): string | undefined;
 }
 
 export interface FleetOptions {
@@ -109,11 +109,26 @@ export class Fleet {
     const table = this.dynamo.createTable({
       TableName: this.tableName,
       KeySchema: [{ AttributeName: 'leaseKey', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'leaseKey', AttributeType: 'S' }],
+      AttributeDefinitions: [
+        { AttributeName: 'leaseKey', AttributeType: 'S' },
+        { AttributeName: 'leaseOwner', AttributeType: 'S' },
+      ],
+      // As the Java KCL 3.x (and this library) create it.
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'LeaseOwnerToLeaseKeyIndex',
+          KeySchema: [
+            { AttributeName: 'leaseOwner', KeyType: 'HASH' },
+            { AttributeName: 'leaseKey', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
     });
     for (const [i, shard] of simShards(this.leases).entries()) {
       const item: Item = {
         leaseKey: { S: shard.ShardId },
+        entityType: { S: 'LEASE' },
         leaseOwner: { S: ownerOf(i) },
         leaseCounter: { N: '1' },
         ownerSwitchesSinceCheckpoint: { N: '0' },
@@ -163,7 +178,7 @@ export class Fleet {
   }
 
   leader(): string | undefined {
-    return this.#design.leader?.(this.live());
+    return this.#design.leader?.(this.live(), (key) => this.dynamo.tables.get(this.tableName)?.get(key)?.item);
   }
 
   /** Leases each live worker believes it holds. */

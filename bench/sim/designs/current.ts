@@ -1,9 +1,8 @@
-import { EvenShareAssignment, KinesisConsumer, type ShardRecordProcessorFactory } from '@kinesis-kit/consumer';
-import { seededRandom } from '../../lib/measure.js';
+import { KinesisConsumer, type ShardRecordProcessorFactory } from '@kinesis-kit/consumer';
 import type { SimDesign, SimWorker, WorkerContext } from '../fleet.js';
 
 /** Every batch is checkpointed at once: a busy shard's checkpoint rate is its record rate. */
-const processor: ShardRecordProcessorFactory = () => ({
+export const checkpointEveryBatch: ShardRecordProcessorFactory = () => ({
   async processRecords({ records, checkpointer }) {
     if (records.length > 0) await checkpointer.checkpoint();
   },
@@ -16,19 +15,19 @@ const processor: ShardRecordProcessorFactory = () => ({
 });
 
 /** A seed from the worker id, so every run of the simulation makes the same random choices. */
-function seedOf(text: string): number {
+export function seedOf(text: string): number {
   let hash = 2166136261;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
   return hash >>> 0;
 }
 
 /**
- * Today's coordination: the shipped KinesisConsumer at its defaults (one consistent scan per
- * worker per taking round, conditional renewals, release at stop(), leader = the live worker with
- * the smallest id). Only the assignment policy's random source is seeded, for repeatable runs.
+ * Today's coordination: the shipped KinesisConsumer at its defaults (fleet coordination: a leader
+ * assigns, workers heartbeat into the fleet item; see FleetCoordinator). The leader is whoever the
+ * fleet item names.
  */
 export const currentDesign: SimDesign = {
-  name: 'kinesis-kit (current)',
+  name: 'kinesis-kit (fleet)',
   tableName: (applicationName) => applicationName,
   createWorker(context: WorkerContext): SimWorker {
     const consumer = new KinesisConsumer({
@@ -40,10 +39,12 @@ export const currentDesign: SimDesign = {
       clock: context.clock,
       retrieval: context.retrieval,
       initialPosition: 'TRIM_HORIZON',
-      assignmentPolicy: new EvenShareAssignment(seededRandom(seedOf(context.workerId))),
-      processor,
+      processor: checkpointEveryBatch,
     });
     return { start: () => consumer.start(), stop: () => consumer.stop(), held: () => consumer.stats().leasesHeld };
   },
-  leader: (live) => [...live].sort()[0],
+  leader: (live, item) => {
+    const leader = item('kinesis-kit:fleet')?.ldr?.S;
+    return leader !== undefined && live.includes(leader) ? leader : undefined;
+  },
 };

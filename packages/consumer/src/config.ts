@@ -20,6 +20,27 @@ const HOUR = 3_600_000;
  * Java KCL setting it corresponds to. docs/consumer.md renders this table (a test keeps it equal).
  */
 export const CONSUMER_OPTION_SPECS = {
+  coordination: option(
+    'fleet' as 'fleet' | 'kcl2',
+    "How workers share leases. 'fleet': a leader assigns leases and workers heartbeat into one small fleet item of the lease table (reads grow with leases, not workers; no per-lease renewals; Java KCL 3.x table format). 'kcl2': the Java KCL 2.x protocol (every worker scans the table every leaseTakingIntervalMillis, renews each lease, takes and steals): use it only to share a table with running Java KCL 2.x workers.",
+    checks.oneOf('fleet', 'kcl2'),
+  ),
+  heartbeatIntervalMillis: option(
+    1_000,
+    "Fleet coordination: time between a worker's heartbeats into the fleet item. A worker learns of leases assigned to it at its next heartbeat.",
+    checks.integer(50, 60_000),
+  ),
+  leaderIntervalMillis: option(
+    250,
+    "Fleet coordination: time between the leader's (and its deputy's) writes of the fleet item: how soon a dead worker, a dead leader or a joining worker is seen.",
+    checks.integer(50, 60_000),
+  ),
+  tableScanIntervalMillis: option(
+    20_000,
+    'Fleet coordination: how often the leader reads the whole lease table (checkpoints, throughput, leases of workers outside the fleet). The Java KCL 3.x leader scans every 2 x failoverTimeMillis.',
+    checks.integer(1_000, 24 * HOUR),
+  ),
+  balanceThroughput: option(true, 'Fleet coordination: the leader balances bytes/s per worker, not only lease counts (a worker with a hot shard holds fewer leases).', checks.boolean()),
   failoverTimeMillis: option(
     10_000,
     "A lease whose counter has not moved for this long, on the observing worker's own clock, is expired and may be taken. Leases are renewed every failoverTimeMillis / 3 - epsilonMillis (3,308 ms by default).",

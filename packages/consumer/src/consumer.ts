@@ -9,6 +9,8 @@ import { DynamoDBLeaseStore } from './leases/dynamodb-lease-store.js';
 import { ConsumerStateError } from './leases/errors.js';
 import type { RequestCounts } from './leases/lease-store.js';
 import { LeaseCoordinator } from './leases/lease-coordinator.js';
+import type { Coordination } from './leases/coordination.js';
+import { FleetCoordinator } from './leases/fleet/fleet-coordinator.js';
 import { LEASE_METRICS } from './leases/metric-names.js';
 import type { Lease } from './leases/lease.js';
 import type { LeaseHandle, ShardConsumer } from './processing/contracts.js';
@@ -45,7 +47,7 @@ export interface ConsumerStats {
 }
 
 interface Running {
-  readonly coordinator: LeaseCoordinator;
+  readonly coordinator: Coordination;
   readonly scheduler: ShardScheduler;
   readonly maintenance: LeaderMaintenance;
 }
@@ -224,10 +226,14 @@ export class KinesisConsumer {
     for (const stream of this.#streams.all()) await stream.fanOut?.start(signal); // single-stream; openStream starts the others
     await this.#store.ensureTable(signal);
     for (const spec of this.#initialStreams ?? []) this.#streams.add(await openStream(spec, this.#openDeps(), signal));
-    const leaseKeys = new Set((await this.#store.listLeases(signal)).map((l) => l.leaseKey));
-    for (const stream of this.#streams.all()) await this.#syncStream(stream, leaseKeys, signal);
+    // Fleet coordination: the leader syncs shards in its first round (no scan per worker at start).
+    const fleet = this.settings.coordination === 'fleet';
+    if (!fleet) {
+      const leaseKeys = new Set((await this.#store.listLeases(signal)).map((l) => l.leaseKey));
+      for (const stream of this.#streams.all()) await this.#syncStream(stream, leaseKeys, signal);
+    }
     signal.throwIfAborted();
-    this.#running = this.#wire(this.#clock.now());
+    this.#running = this.#wire(fleet ? Number.NEGATIVE_INFINITY : this.#clock.now());
     this.#running.coordinator.start();
   }
 
@@ -297,17 +303,7 @@ export class KinesisConsumer {
     const emit = this.#events.emit;
     // Multi-stream: only leases of streams this worker consumes are taken and started.
     const accepts = this.#initialStreams === undefined ? {} : { accepts: (key: string) => this.#streams.forKey(key) !== undefined };
-    const coordinator = new LeaseCoordinator({
-      ...accepts,
-      ...this.settings,
-      workerId: this.workerId,
-      store: this.#store,
-      clock: this.#clock,
-      metrics: this.#metrics,
-      logger: this.#logger,
-      onError: (error, source) => emit('error', { error, source }),
-      ...(this.#options.assignmentPolicy ? { policy: this.#options.assignmentPolicy } : {}),
-    });
+    const coordinator = this.#coordination(accepts);
     const deps = { coordinator, store: this.#store, clock: this.#clock, emit };
     const scheduler = new ShardScheduler({
       ...accepts,
@@ -322,6 +318,21 @@ export class KinesisConsumer {
     const syncTargets = () => this.#streams.all().map((s) => ({ port: s.leasePort, initialPosition: s.initialPosition }));
     const maintenance = new LeaderMaintenance({ ...deps, syncTargets, ...this.settings }, syncedAt);
     return { coordinator, scheduler, maintenance };
+  }
+
+  /** The fleet protocol (default), or the Java KCL 2.x one (coordination: 'kcl2'). */
+  #coordination(accepts: { accepts?: (key: string) => boolean }): Coordination {
+    const common = {
+      ...this.settings,
+      workerId: this.workerId,
+      store: this.#store,
+      clock: this.#clock,
+      metrics: this.#metrics,
+      logger: this.#logger,
+      onError: (error: unknown, source: 'takingRound' | 'renewal') => this.#events.emit('error', { error, source }),
+    };
+    if (this.settings.coordination === 'fleet') return new FleetCoordinator(common);
+    return new LeaseCoordinator({ ...accepts, ...common, ...(this.#options.assignmentPolicy ? { policy: this.#options.assignmentPolicy } : {}) });
   }
 
   #handleDeps(leaseKey: string, deps: Omit<LeaseHandleDeps, 'port'>): LeaseHandleDeps {
@@ -374,6 +385,8 @@ export class KinesisConsumer {
       // The graceful time, then one request timeout for the last releases; then every request still
       // in flight is aborted (a lease not released expires instead).
       await raceTimeout(this.#clock, stopped, gracefulShutdownTimeoutMillis + dynamoDBRequestTimeoutMillis);
+      // Leaving the fleet lets the others take the released leases at once; bounded like a release.
+      await raceTimeout(this.#clock, running.coordinator.leave().catch((error: unknown) => this.#events.emit('error', { error, source: 'release' })), 2 * dynamoDBRequestTimeoutMillis);
       await running.coordinator.halt();
       await chores;
     }

@@ -21,6 +21,8 @@ export interface ObservedLease {
   readonly lease: Lease;
   /** Local clock time at which this counter value was first seen. */
   readonly counterSeenAt: number;
+  /** This value was written by this worker (a release, or a hand-over to another worker). */
+  readonly writtenByUs?: boolean;
 }
 
 export interface HeldLease {
@@ -60,7 +62,7 @@ export function scanned(state: CoordinatorState, leases: readonly Lease[], at: n
 
 /** Our conditional write (take, renew, checkpoint, child shards) succeeded; it was sent at `sentAt`. */
 export function wrote(state: CoordinatorState, lease: Lease, sentAt: number): CoordinatorState {
-  const table = new Map(state.table).set(lease.leaseKey, { lease, counterSeenAt: sentAt });
+  const table = new Map(state.table).set(lease.leaseKey, { lease, counterSeenAt: sentAt, writtenByUs: true });
   const held = new Map(state.held);
   if (lease.leaseOwner === state.workerId) held.set(lease.leaseKey, { lease, renewedAt: sentAt });
   else held.delete(lease.leaseKey);

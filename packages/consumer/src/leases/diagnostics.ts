@@ -14,8 +14,8 @@ export type LeaseChange =
 
 /**
  * The changes between `before` and `after`, derived from the states alone: a lease that left
- * `held` was released when the table now shows it unassigned by our own write (counter moved
- * on from what we held), and lost otherwise.
+ * `held` was released when the table now shows it unassigned, or handed to another worker, by our
+ * own write (counter moved on from what we held), and lost otherwise.
  */
 export function diffHeld(before: CoordinatorState, after: CoordinatorState): LeaseChange[] {
   const changes: LeaseChange[] = [];
@@ -26,8 +26,10 @@ export function diffHeld(before: CoordinatorState, after: CoordinatorState): Lea
   }
   for (const [key, held] of before.held) {
     if (after.held.has(key)) continue;
-    const now = after.table.get(key)?.lease;
-    const releasedByUs = now !== undefined && now.leaseOwner === undefined && now.leaseCounter === held.lease.leaseCounter + 1;
+    const observed = after.table.get(key);
+    const now = observed?.lease;
+    const releasedByUs =
+      now !== undefined && now.leaseCounter === held.lease.leaseCounter + 1 && (now.leaseOwner === undefined || (observed?.writtenByUs === true && now.leaseOwner !== after.workerId));
     if (releasedByUs) changes.push(isFinished(now) ? { kind: 'finished', leaseKey: key } : { kind: 'released', leaseKey: key });
     else changes.push({ kind: 'lost', leaseKey: key, to: now?.leaseOwner === after.workerId ? undefined : now?.leaseOwner });
   }

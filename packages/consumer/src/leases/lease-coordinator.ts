@@ -16,11 +16,13 @@ import {
   type CoordinatorState,
   type HeldLease,
 } from './coordinator-state.js';
-import { diffHeld, type LeaseChange } from './diagnostics.js';
 import { isFinished, type Lease } from './lease.js';
 import type { LeaseStore } from './lease-store.js';
 import { LEASE_METRICS } from './metric-names.js';
 import { Ticker } from './ticker.js';
+import { KeyedLocks } from './keyed-locks.js';
+import { publishHeldChanges } from './held-changes.js';
+import type { ChangeListener, Coordination, HandoffListener, RoundListener } from './coordination.js';
 import { AbortScope } from './abort-scope.js';
 import { LossDeadlines } from './loss-deadlines.js';
 
@@ -47,10 +49,7 @@ export interface LeaseCoordinatorOptions extends LeaseCoordinatorSettings {
   readonly onError?: (error: unknown, source: 'takingRound' | 'renewal') => void;
 }
 
-/** Told of the changes to held leases, with the states before and after. */
-export type ChangeListener = (changes: readonly LeaseChange[], after: CoordinatorState) => void;
-/** Runs after every taking round, with the state the round's scan produced. */
-export type RoundListener = (state: CoordinatorState) => Promise<void>;
+export type { ChangeListener, RoundListener } from './coordination.js';
 
 /** The KCL's renewal interval: failover/3 - epsilon (3,308 ms with the defaults). */
 export function renewalIntervalMillis(settings: Pick<LeaseCoordinatorSettings, 'failoverTimeMillis' | 'epsilonMillis'>): number {
@@ -74,7 +73,7 @@ export function renewalIntervalMillis(settings: Pick<LeaseCoordinatorSettings, '
  * checkpoint, and every request for the lease carries that same deadline. The margin covers the
  * time from the timer to the consumer having stopped, and clock-rate differences between hosts.
  */
-export class LeaseCoordinator {
+export class LeaseCoordinator implements Coordination {
   readonly workerId: string;
   #state: CoordinatorState;
   #takingPaused = false;
@@ -86,7 +85,7 @@ export class LeaseCoordinator {
   readonly #settings: LeaseCoordinatorSettings;
   readonly #accepts: (leaseKey: string) => boolean;
   readonly #reportError: (error: unknown, source: 'takingRound' | 'renewal') => void;
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #locks = new KeyedLocks();
   readonly #changeListeners: ChangeListener[] = [];
   readonly #roundListeners: RoundListener[] = [];
   readonly #renewer: Ticker;
@@ -139,6 +138,28 @@ export class LeaseCoordinator {
   onRound(listener: RoundListener): void {
     this.#roundListeners.push(listener);
   }
+
+  /** Never called: this protocol moves leases by stealing, not by asking their owner. */
+  onHandoff(listener: HandoffListener): void {
+    void listener;
+  }
+
+  /**
+   * The leader is the live worker (an owner of an unexpired lease, or this one) with the smallest
+   * id, so every worker agrees from its own scan without any extra table item.
+   */
+  isLeader(state: CoordinatorState): boolean {
+    const now = this.#clock.now();
+    const live = new Set<string>([state.workerId]);
+    for (const observed of state.table.values()) {
+      const owner = observed.lease.leaseOwner;
+      if (owner !== undefined && !isAvailable(observed, now, this.#settings.failoverTimeMillis)) live.add(owner);
+    }
+    return [...live].sort()[0] === state.workerId;
+  }
+
+  /** Nothing to do: released leases are visible to every worker's next scan. */
+  async leave(): Promise<void> {}
 
   /** Starts renewing and taking; the first taking round runs at once. */
   start(): void {
@@ -373,14 +394,7 @@ export class LeaseCoordinator {
 
   /** Serialises work on one lease (renew, checkpoint, release never race each other's counter). */
   #withLease<T>(leaseKey: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.#locks.get(leaseKey) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.catch(() => undefined);
-    this.#locks.set(leaseKey, settled);
-    void settled.then(() => {
-      if (this.#locks.get(leaseKey) === settled) this.#locks.delete(leaseKey);
-    });
-    return next;
+    return this.#locks.run(leaseKey, work);
   }
 
   #apply(transition: (state: CoordinatorState) => CoordinatorState): void {
@@ -389,13 +403,6 @@ export class LeaseCoordinator {
     if (after === before) return;
     this.#state = after;
     this.#syncDeadlines();
-    const changes = diffHeld(before, after);
-    if (changes.length === 0) return;
-    this.#metrics.gauge(LEASE_METRICS.leasesHeld, after.held.size);
-    for (const change of changes) {
-      if (change.kind === 'lost') this.#metrics.count(LEASE_METRICS.leasesLost);
-      if (change.kind === 'released' || change.kind === 'finished') this.#metrics.count(LEASE_METRICS.leasesReleased);
-    }
-    for (const listener of this.#changeListeners) listener(changes, after);
+    publishHeldChanges(before, after, this.#metrics, this.#changeListeners);
   }
 }

@@ -14,6 +14,10 @@ export const LEASE_METRICS = {
   leasesLost: 'Leases.Lost',
   /** Count: leases released (graceful stop, shard finished). */
   leasesReleased: 'Leases.Released',
+  /** Count: leases the fleet leader placed on a worker (fleet coordination). */
+  leasesAssigned: 'Leases.Assigned',
+  /** Count: workers the fleet leader declared dead (their heartbeat stopped for failoverTimeMillis). */
+  workersDeclaredDead: 'Workers.DeclaredDead',
   /** Count: leases of finished shards deleted by cleanup. */
   leasesCleanedUp: 'Leases.CleanedUp',
   /** Count: leases created by shard sync or at shard end. */

@@ -1,6 +1,6 @@
 import type { Clock } from '@kinesis-kit/core';
 import { newLease } from '../leases/lease.js';
-import type { LeaseCoordinator } from '../leases/lease-coordinator.js';
+import type { Coordination } from '../leases/coordination.js';
 import type { LeaseStore } from '../leases/lease-store.js';
 import { TRIM_HORIZON } from '../position.js';
 import type { ChildShard } from '../processing/contracts.js';
@@ -12,7 +12,7 @@ export interface RecordChildShardsInput {
   readonly parentShardId: string;
   /** As GetRecords reported them at shard end; empty means "not reported": ListShards is asked. */
   readonly children: readonly ChildShard[];
-  readonly coordinator: Pick<LeaseCoordinator, 'heldLease' | 'addChildShards' | 'wake'>;
+  readonly coordinator: Pick<Coordination, 'heldLease' | 'addChildShards' | 'wake'>;
   readonly store: Pick<LeaseStore, 'createLease'>;
   readonly port: Pick<KinesisReadPort, 'listShards'>;
   readonly clock: Clock;

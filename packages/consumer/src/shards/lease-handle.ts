@@ -1,13 +1,13 @@
 import type { Clock } from '@kinesis-kit/core';
 import type { EmitConsumerEvent } from '../consumer-events.js';
-import type { LeaseCoordinator } from '../leases/lease-coordinator.js';
+import type { Coordination } from '../leases/coordination.js';
 import type { LeaseStore } from '../leases/lease-store.js';
 import type { ChildShard, LeaseHandle } from '../processing/contracts.js';
 import type { KinesisReadPort } from '../retrieval/kinesis-port.js';
 import { recordChildShards } from './child-shards.js';
 
 export interface LeaseHandleDeps {
-  readonly coordinator: LeaseCoordinator;
+  readonly coordinator: Coordination;
   readonly store: Pick<LeaseStore, 'createLease'>;
   readonly port: Pick<KinesisReadPort, 'listShards'>;
   readonly clock: Clock;

@@ -1,8 +1,8 @@
 import { systemClock, type Clock } from '@kinesis-kit/core';
 import { AbortScope } from '../leases/abort-scope.js';
 import type { EmitConsumerEvent } from '../consumer-events.js';
-import { isAvailable, type CoordinatorState } from '../leases/coordinator-state.js';
-import type { LeaseCoordinator } from '../leases/lease-coordinator.js';
+import type { CoordinatorState } from '../leases/coordinator-state.js';
+import type { Coordination } from '../leases/coordination.js';
 import type { LeaseStore } from '../leases/lease-store.js';
 import type { KinesisReadPort } from '../retrieval/kinesis-port.js';
 import type { InitialPosition } from './initial-position.js';
@@ -19,7 +19,7 @@ export interface ShardSyncTarget {
 export type MaintenanceOptions = MaintenanceBase & (ShardSyncTarget | { readonly syncTargets: () => readonly ShardSyncTarget[] });
 
 interface MaintenanceBase {
-  readonly coordinator: LeaseCoordinator;
+  readonly coordinator: Coordination;
   readonly store: Pick<LeaseStore, 'createLease'>;
   readonly shardSyncIntervalMillis: number;
   readonly leaseCleanupIntervalMillis: number;
@@ -28,11 +28,10 @@ interface MaintenanceBase {
 }
 
 /**
- * The fleet's periodic chores, done by one worker only: the leader is the live worker (an owner
- * of an unexpired lease, or this one) with the smallest id, so every worker agrees from its own
- * scan without any extra table item. It runs shard sync every shardSyncIntervalMillis (children
+ * The fleet's periodic chores, done by one worker only: the leader, as the coordination decides
+ * (Coordination.isLeader). It runs shard sync every shardSyncIntervalMillis (children
  * are normally created at shard end; this catches what that missed) and deletes finished
- * leases every leaseCleanupIntervalMillis. Both run from the taking round's scan: no extra reads.
+ * leases every leaseCleanupIntervalMillis. Both run from the table the leader already holds: no extra reads.
  *
  * The chores run in the background: a taking round only starts them (never twice at once) and
  * goes on, so a slow ListShards or the cleanup of thousands of leases after a reshard never
@@ -63,16 +62,9 @@ export class LeaderMaintenance {
     await this.#chores;
   }
 
-  /** Whether this worker is the leader in `state`. */
+  /** Whether this worker is the leader in `state` (the coordination decides). */
   isLeader(state: CoordinatorState): boolean {
-    const now = this.#clock.now();
-    const { failoverTimeMillis } = this.#options.coordinator.settings;
-    const live = new Set<string>([state.workerId]);
-    for (const observed of state.table.values()) {
-      const owner = observed.lease.leaseOwner;
-      if (owner !== undefined && !isAvailable(observed, now, failoverTimeMillis)) live.add(owner);
-    }
-    return [...live].sort()[0] === state.workerId;
+    return this.#options.coordinator.isLeader(state);
   }
 
   /** Starts the chores that are due when this worker is the leader; resolves with them (the round does not wait). */

@@ -3,7 +3,7 @@ import type { EmitConsumerEvent } from '../consumer-events.js';
 import type { CoordinatorState } from '../leases/coordinator-state.js';
 import type { LeaseChange } from '../leases/diagnostics.js';
 import { isFinished, type Lease } from '../leases/lease.js';
-import type { LeaseCoordinator } from '../leases/lease-coordinator.js';
+import type { Coordination } from '../leases/coordination.js';
 import type { LeaseHandle, ShardConsumer, ShardConsumerOutcome } from '../processing/contracts.js';
 import { AbortScope } from '../leases/abort-scope.js';
 import { parentsDone } from './lease-tree.js';
@@ -12,7 +12,7 @@ import { parentsDone } from './lease-tree.js';
 export type ShardConsumerStarter = (input: { readonly lease: Lease; readonly handle: LeaseHandle }) => ShardConsumer;
 
 export interface ShardSchedulerOptions {
-  readonly coordinator: LeaseCoordinator;
+  readonly coordinator: Coordination;
   readonly startConsumer: ShardConsumerStarter;
   readonly handleFor: (shardId: string) => LeaseHandle;
   readonly gracefulShutdownTimeoutMillis: number;
@@ -37,7 +37,7 @@ export interface ShardSchedulerOptions {
  */
 export class ShardScheduler {
   readonly #options: ShardSchedulerOptions;
-  readonly #coordinator: LeaseCoordinator;
+  readonly #coordinator: Coordination;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #backoff: BackoffPolicy;
@@ -61,6 +61,14 @@ export class ShardScheduler {
     this.#backoff = options.restartBackoff ?? exponentialBackoff({ initialDelayMs: 1_000, maxDelayMs: 30_000, jitter: 'equal' });
     options.coordinator.onChange((changes) => this.#onChanges(changes));
     options.coordinator.onRound((state) => this.#onRound(state));
+    options.coordinator.onHandoff((key) => this.#handOff(key));
+  }
+
+  /** The coordination moves a held lease to another worker: its consumer stops gracefully (checkpointing), then it is released to it. */
+  #handOff(key: string): void {
+    const consumer = this.#running.get(key);
+    if (consumer !== undefined) consumer.requestShutdown();
+    else if (this.#coordinator.heldLease(key) !== undefined) this.#track(this.#release(key, 'shutdown'));
   }
 
   /** Shards being consumed right now. */

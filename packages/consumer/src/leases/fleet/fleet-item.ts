@@ -13,7 +13,7 @@ import type { FleetAttributes, FleetValue } from './fleet-store.js';
  * - `chg` N   +1 when a worker changed the table in a way the leader must scan for (new child leases)
  * - per slot s: `h<s>` N heartbeat (mod 100), `e<s>` N assignment epoch (+1 when its leases changed),
  *   `n<s>` N how many leases it should own, `j<s>` S its worker id until the leader has recorded it,
- *   `m<s>` S moves it is asked to hand over (JSON [[leaseKey, toWorkerId], ...]).
+ *   `m<s>` S moves it is asked to hand over (JSON [[leaseKey, toWorkerId, toSlot], ...]).
  */
 export const FLEET_ITEM_KEY = 'kinesis-kit:fleet';
 export const FLEET_ENTITY_TYPE = 'LEADER';
@@ -41,9 +41,11 @@ export interface SlotView {
   readonly moves: readonly Move[];
 }
 
+/** A lease its owner is asked to hand to another worker (id and fleet slot). */
 export interface Move {
   readonly leaseKey: string;
   readonly to: string;
+  readonly toSlot: string;
 }
 
 export interface FleetView {
@@ -85,7 +87,7 @@ export function parseFleet(attributes: FleetAttributes): FleetView {
 }
 
 export function encodeMoves(moves: readonly Move[]): string {
-  return JSON.stringify(moves.map((m) => [m.leaseKey, m.to]));
+  return JSON.stringify(moves.map((m) => [m.leaseKey, m.to, m.toSlot]));
 }
 
 function parseMoves(encoded: string | undefined): Move[] {
@@ -94,7 +96,9 @@ function parseMoves(encoded: string | undefined): Move[] {
     const parsed: unknown = JSON.parse(encoded);
     if (!Array.isArray(parsed)) return [];
     return parsed.flatMap((entry: unknown) =>
-      Array.isArray(entry) && typeof entry[0] === 'string' && typeof entry[1] === 'string' ? [{ leaseKey: entry[0], to: entry[1] }] : [],
+      Array.isArray(entry) && entry.length === 3 && entry.every((part) => typeof part === 'string')
+        ? [{ leaseKey: entry[0] as string, to: entry[1] as string, toSlot: entry[2] as string }]
+        : [],
     );
   } catch {
     return [];
