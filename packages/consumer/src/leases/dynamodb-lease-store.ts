@@ -6,6 +6,7 @@ import {
   PutItemCommand,
   ScanCommand,
   UpdateItemCommand,
+  UpdateTableCommand,
   type AttributeValue,
   type DynamoDBClient,
   type TableDescription,
@@ -25,11 +26,14 @@ import {
   withTimeout,
 } from '@kinesis-kit/core';
 import { comparePositions, SHARD_END, type Position } from '../position.js';
+import { causeName, isConditionalCheckFailed } from './dynamodb-errors.js';
 import { InvalidLeaseItemError } from './errors.js';
 import { checkpointed, released, renewed, takenBy, withChildShards, type Lease } from './lease.js';
 import { fromItem, isLeaseItem, LEASE_ATTRIBUTES as A, storedShardIds, toItem, type LeaseItem } from './lease-item.js';
 import type { CreateResult, DeleteResult, LeaseStore, RequestCounts, WriteResult } from './lease-store.js';
-import { ensureLeaseTable, type LeaseTableApi } from './lease-table.js';
+import { DynamoDBFleetTable } from './fleet/dynamodb-fleet-table.js';
+import type { FleetAttributes, FleetStore, FleetUpdate, FleetWriteResult, TableSnapshot, WorkerRecord } from './fleet/fleet-store.js';
+import { ensureLeaseTable, LEASE_OWNER_INDEX, type LeaseTableApi } from './lease-table.js';
 import { LEASE_METRICS } from './metric-names.js';
 
 export interface DynamoDBLeaseStoreOptions {
@@ -57,8 +61,6 @@ export interface DynamoDBLeaseStoreOptions {
 /** The consumer's dynamoDBRequestTimeoutMillis default; see its doc comment in config.ts. */
 export const DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS = 1_000;
 
-const CONDITIONAL_CHECK_FAILED = 'ConditionalCheckFailedException';
-
 /** The attribute names used in expressions, as `#name` placeholders (none is reserved, but stay safe). */
 const NAMES = Object.fromEntries(Object.values(A).map((name) => [`#${name}`, name]));
 
@@ -72,7 +74,7 @@ function pick(names: readonly string[]): Record<string, string> {
  * backoff. A conditional write whose earlier attempt may have been applied (a reset or 5xx
  * after sending) is verified with a consistent read before being reported `lost`.
  */
-export class DynamoDBLeaseStore implements LeaseStore {
+export class DynamoDBLeaseStore implements LeaseStore, FleetStore {
   readonly tableName: string;
   readonly #client: DynamoDBClient;
   readonly #backoff: BackoffPolicy;
@@ -84,6 +86,7 @@ export class DynamoDBLeaseStore implements LeaseStore {
   readonly #requestTimeoutMs: number;
   readonly #tableRequestTimeoutMs: number;
   readonly #counts = new Map<string, number>();
+  readonly #fleet: DynamoDBFleetTable;
 
   constructor(options: DynamoDBLeaseStoreOptions) {
     this.tableName = options.tableName;
@@ -96,6 +99,40 @@ export class DynamoDBLeaseStore implements LeaseStore {
     this.#tableActiveTimeoutMs = options.tableActiveTimeoutMs ?? 120_000;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS;
     this.#tableRequestTimeoutMs = options.tableRequestTimeoutMs ?? 10_000;
+    this.#fleet = new DynamoDBFleetTable({
+      client: this.#client,
+      tableName: this.tableName,
+      clock: this.#clock,
+      logger: this.#logger,
+      request: (operation, signal, call) => this.#request(operation, signal, call),
+      conditional: (operation, signal, attempt, verify) => this.#conditional(operation, signal, attempt, verify),
+      parseLease: (item) => this.#parse(item),
+    });
+  }
+
+  // The FleetStore: the fleet item, worker items and the GSI (fleet/dynamodb-fleet-table.ts), on this store's counted requests.
+  scanTable(signal?: AbortSignal): Promise<TableSnapshot> {
+    return this.#fleet.scanTable(signal);
+  }
+
+  ownedLeaseKeys(owner: string, signal?: AbortSignal): Promise<string[]> {
+    return this.#fleet.ownedLeaseKeys(owner, signal);
+  }
+
+  readFleet(signal?: AbortSignal): Promise<FleetAttributes | undefined> {
+    return this.#fleet.readFleet(signal);
+  }
+
+  updateFleet(update: FleetUpdate, signal?: AbortSignal): Promise<FleetWriteResult> {
+    return this.#fleet.updateFleet(update, signal);
+  }
+
+  putWorker(worker: WorkerRecord, signal?: AbortSignal): Promise<void> {
+    return this.#fleet.putWorker(worker, signal);
+  }
+
+  deleteWorker(workerId: string, signal?: AbortSignal): Promise<void> {
+    return this.#fleet.deleteWorker(workerId, signal);
   }
 
   /** DynamoDB requests made so far, by operation (every attempt counts). */
@@ -108,6 +145,7 @@ export class DynamoDBLeaseStore implements LeaseStore {
       tableName: this.tableName,
       describeTable: (s) => this.#describeTable(s),
       createTable: (s) => this.#createTable(s),
+      addOwnerIndex: (table, s) => this.#addOwnerIndex(table, s),
     };
     return ensureLeaseTable(api, { clock: this.#clock, timeoutMs: this.#tableActiveTimeoutMs, pollMs: 250, ...(signal ? { signal } : {}) });
   }
@@ -363,7 +401,8 @@ export class DynamoDBLeaseStore implements LeaseStore {
             TableName: this.tableName,
             BillingMode: 'PAY_PER_REQUEST',
             KeySchema: [{ AttributeName: A.leaseKey, KeyType: 'HASH' }],
-            AttributeDefinitions: [{ AttributeName: A.leaseKey, AttributeType: 'S' }],
+            AttributeDefinitions: LEASE_OWNER_INDEX.attributeDefinitions,
+            GlobalSecondaryIndexes: [{ IndexName: LEASE_OWNER_INDEX.name, KeySchema: LEASE_OWNER_INDEX.keySchema, Projection: LEASE_OWNER_INDEX.projection }],
           }),
           { abortSignal },
         ),
@@ -372,6 +411,37 @@ export class DynamoDBLeaseStore implements LeaseStore {
     } catch (error) {
       if (causeName(error) === 'ResourceInUseException') return 'inUse';
       throw error;
+    }
+  }
+
+  /**
+   * UpdateTable adding the GSI (as the KCL 3.x's createLeaseOwnerToLeaseKeyIndexIfNotExists: a
+   * provisioned table's GSI gets the table's capacity). Not waited for. A failure is a warning,
+   * not an error: without the index, owned leases are found by scanning (ownedLeaseKeys).
+   */
+  async #addOwnerIndex(table: TableDescription, signal?: AbortSignal): Promise<void> {
+    const throughput = table.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST' ? undefined : table.ProvisionedThroughput;
+    const provisioned =
+      throughput?.ReadCapacityUnits !== undefined && throughput.ReadCapacityUnits > 0 && throughput.WriteCapacityUnits !== undefined
+        ? { ProvisionedThroughput: { ReadCapacityUnits: throughput.ReadCapacityUnits, WriteCapacityUnits: throughput.WriteCapacityUnits } }
+        : {};
+    try {
+      await this.#request('UpdateTable', signal, (abortSignal) =>
+        this.#client.send(
+          new UpdateTableCommand({
+            TableName: this.tableName,
+            AttributeDefinitions: LEASE_OWNER_INDEX.attributeDefinitions,
+            GlobalSecondaryIndexUpdates: [
+              { Create: { IndexName: LEASE_OWNER_INDEX.name, KeySchema: LEASE_OWNER_INDEX.keySchema, Projection: LEASE_OWNER_INDEX.projection, ...provisioned } },
+            ],
+          }),
+          { abortSignal },
+        ),
+      );
+      this.#logger.info('adding the LeaseOwnerToLeaseKeyIndex GSI to the lease table', { table: this.tableName });
+    } catch (error) {
+      if (signal?.aborted === true) throw error;
+      this.#logger.warn('could not add the LeaseOwnerToLeaseKeyIndex GSI to the lease table', { table: this.tableName, error: (error as Error).message });
     }
   }
 
@@ -404,17 +474,6 @@ function num(value: number): AttributeValue {
 function requireOwner(lease: Lease): string {
   if (lease.leaseOwner === undefined) throw new TypeError(`lease ${lease.leaseKey} has no owner: only an owner renews, releases or checkpoints`);
   return lease.leaseOwner;
-}
-
-function isConditionalCheckFailed(error: unknown): boolean {
-  return (error as { name?: unknown } | undefined)?.name === CONDITIONAL_CHECK_FAILED;
-}
-
-/** The AWS error name of an error, or of the cause of an OperationFailedError from retry(). */
-function causeName(error: unknown): string | undefined {
-  const candidate = error as { name?: unknown; causeCode?: unknown } | undefined;
-  if (typeof candidate?.causeCode === 'string') return candidate.causeCode;
-  return typeof candidate?.name === 'string' ? candidate.name : undefined;
 }
 
 /** Whether the table's lease is what a write meant to leave (owner, counter, checkpoint, children). */

@@ -1,4 +1,4 @@
-import type { TableDescription } from '@aws-sdk/client-dynamodb';
+import type { AttributeDefinition, KeySchemaElement, Projection, TableDescription } from '@aws-sdk/client-dynamodb';
 import type { Clock } from '@kinesis-kit/core';
 import { LeaseTableNotActiveError, LeaseTableSchemaError } from './errors.js';
 import { LEASE_ATTRIBUTES } from './lease-item.js';
@@ -10,6 +10,33 @@ export interface LeaseTableApi {
   describeTable(signal?: AbortSignal): Promise<TableDescription | undefined>;
   /** `inUse` when another worker is creating it at the same moment. */
   createTable(signal?: AbortSignal): Promise<'created' | 'inUse'>;
+  /** Starts adding the LeaseOwnerToLeaseKeyIndex GSI to an existing table (UpdateTable); does not wait for it. */
+  addOwnerIndex(table: TableDescription, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * The Java KCL 3.x GSI of the lease table (DynamoDBLeaseRefresher.LEASE_OWNER_TO_LEASE_KEY_INDEX_NAME,
+ * createLeaseOwnerToLeaseKeyIndexIfNotExists; key schema and attribute definitions from
+ * DynamoDBLeaseSerializer.getWorkerIdToLeaseKeyIndexKeySchema / ...AttributeDefinitions): hash
+ * leaseOwner (S), range leaseKey (S), KEYS_ONLY, on-demand like its table. A worker finds its own
+ * leases with one Query on it; unowned leases and items without leaseOwner are not in it.
+ */
+export const LEASE_OWNER_INDEX = {
+  name: 'LeaseOwnerToLeaseKeyIndex',
+  keySchema: [
+    { AttributeName: LEASE_ATTRIBUTES.leaseOwner, KeyType: 'HASH' },
+    { AttributeName: LEASE_ATTRIBUTES.leaseKey, KeyType: 'RANGE' },
+  ] satisfies KeySchemaElement[],
+  attributeDefinitions: [
+    { AttributeName: LEASE_ATTRIBUTES.leaseOwner, AttributeType: 'S' },
+    { AttributeName: LEASE_ATTRIBUTES.leaseKey, AttributeType: 'S' },
+  ] satisfies AttributeDefinition[],
+  projection: { ProjectionType: 'KEYS_ONLY' } satisfies Projection,
+} as const;
+
+/** Whether the table has the LeaseOwnerToLeaseKeyIndex GSI (in any status). */
+export function hasOwnerIndex(table: TableDescription): boolean {
+  return (table.GlobalSecondaryIndexes ?? []).some((index) => index.IndexName === LEASE_OWNER_INDEX.name);
 }
 
 export interface EnsureTableOptions {
@@ -22,8 +49,11 @@ export interface EnsureTableOptions {
 }
 
 /**
- * Creates the lease table if absent (PAY_PER_REQUEST, hash key leaseKey S, as the KCL), waits
- * until it is ACTIVE, and verifies the key schema of a table that already exists.
+ * Creates the lease table if absent (PAY_PER_REQUEST, hash key leaseKey S, as the KCL, with the
+ * LeaseOwnerToLeaseKeyIndex GSI), waits until it is ACTIVE, and verifies the key schema of a table
+ * that already exists. An existing table without the GSI (made by KCL 2.x or an older version of
+ * this library) gets it added, as the KCL 3.x does on upgrade, without waiting for it: until it is
+ * ACTIVE, a worker's own leases are found with a scan instead.
  */
 export async function ensureLeaseTable(api: LeaseTableApi, options: EnsureTableOptions): Promise<'created' | 'exists'> {
   const existing = await api.describeTable(options.signal);
@@ -34,6 +64,7 @@ export async function ensureLeaseTable(api: LeaseTableApi, options: EnsureTableO
     verifyKeySchema(api.tableName, existing);
   }
   if (existing?.TableStatus !== 'ACTIVE') await waitUntilActive(api, options);
+  if (existing !== undefined && !hasOwnerIndex(existing)) await api.addOwnerIndex(existing, options.signal);
   return outcome;
 }
 
