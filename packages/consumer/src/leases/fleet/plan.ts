@@ -1,0 +1,398 @@
+/**
+ * The leader's assignment planner: pure. Given every unfinished lease the leader may place and
+ * the live workers, it decides which unowned leases go where and which owned leases move, moving
+ * only what must move.
+ *
+ * Rules (every worker is "live" here; dead workers' leases arrive as unowned):
+ * - Counts: with N leases and W workers each worker's share is floor(N/W) or ceil(N/W). Workers
+ *   already holding more keep the extra ones first (ties by worker id), so a balanced fleet never
+ *   moves a lease. A worker joining an N-lease, W-worker fleet receives at most ceil(N/(W+1)) + 1
+ *   leases, all from workers above their share.
+ * - Load: every lease has a weight (its throughput in KB/s, floored at `minWeight` so idle leases
+ *   still count). When `balanceThroughput` is on and the heaviest worker's load exceeds the
+ *   average by more than `tolerance` (e.g. 0.2 = 20 %), leases move from the heaviest to the
+ *   lightest workers while that lowers the maximum; counts may then differ from the even share
+ *   (a worker with a hot lease holds fewer leases). Moves per plan are bounded by `maxMoves`.
+ * - Placement of unowned leases: heaviest first, each to the worker with the lowest load among
+ *   those below their count share (below it, or the least loaded, when balancing throughput).
+ * - Deterministic: the same input gives the same plan (no randomness; ties by lease key / worker id).
+ *
+ * Details this implementation decides:
+ * - Without `balanceThroughput` (counts): a worker above its share gives up its lightest leases
+ *   (ties by lease key), so hot leases stay where they are. When `maxMoves` cannot cover every
+ *   excess lease, the moves are spread over the donors (each donor's first excess lease before
+ *   anyone's second, bigger excess first, then worker id); unowned leases are always all placed.
+ * - With `balanceThroughput` (load): counts are not enforced. Unowned leases go heaviest first
+ *   to the least loaded worker. The fleet is rebalanced when the heaviest worker is more than
+ *   `tolerance` above the average load, or the lightest more than `tolerance` below it (this is
+ *   how a joining worker, at load 0, gets its share: with W = 10 the others are only 10 % above
+ *   the new average). Once triggered, the heaviest worker gives the lease whose weight is closest
+ *   to half the gap to the lightest worker, if that lowers the larger of the two loads; a worker
+ *   with no such lease is left as it is and the next heaviest is tried. It stops when no move
+ *   lowers a pair's maximum or `maxMoves` is reached. With equal weights this ends with counts
+ *   within one of each other, so an idle fleet is as fair as in count mode.
+ * - A lease moves at most once per plan, and leases placed by this plan are not moved by it.
+ * - Inputs: workers are deduplicated; lease keys must be unique; a lease whose owner is not in
+ *   `workers` counts as unowned (it is placed, in `assign`). A throughput that is not a finite
+ *   number above `minWeight` counts as `minWeight`. The plan lists placements in the order they
+ *   were decided (heaviest first) and moves in the order they were decided.
+ * - Cost: O(N log N + W log W) for N leases and W workers.
+ */
+export interface PlanInput {
+  /** Live workers (ids), in any order. Never empty when called. */
+  readonly workers: readonly string[];
+  /** Every lease the leader may place: unfinished, parents done, accepted by the fleet. */
+  readonly leases: readonly PlannedLease[];
+  readonly balanceThroughput: boolean;
+  /** Relative excess of the heaviest worker's load over the average that triggers throughput moves. */
+  readonly tolerance: number;
+  /** Weight floor (KB/s) of a lease. */
+  readonly minWeight: number;
+  /** At most this many owned leases move in one plan (unowned placements are not limited). */
+  readonly maxMoves: number;
+}
+
+export interface PlannedLease {
+  readonly leaseKey: string;
+  /** A live worker, or undefined = unowned (new, released, or taken from a dead worker). */
+  readonly owner: string | undefined;
+  /** Measured throughput, KB/s (undefined = unknown: counts as minWeight). */
+  readonly throughputKBps: number | undefined;
+}
+
+export interface Plan {
+  /** Unowned leases to give to a worker. */
+  readonly assign: readonly { readonly leaseKey: string; readonly to: string }[];
+  /** Owned leases to move (a graceful handoff by their owner). */
+  readonly move: readonly { readonly leaseKey: string; readonly from: string; readonly to: string }[];
+}
+
+export function planAssignment(input: PlanInput): Plan {
+  const fleet = buildFleet(input);
+  if (fleet.workers.length === 0) return { assign: [], move: [] };
+  const budget = Number.isFinite(input.maxMoves) ? Math.max(0, Math.floor(input.maxMoves)) : Number.MAX_SAFE_INTEGER;
+  const plan: MutablePlan = { assign: [], move: [] };
+  if (input.balanceThroughput) {
+    placeOnLeastLoaded(fleet, plan);
+    balanceLoad(fleet, plan, budget, Math.max(0, input.tolerance));
+  } else {
+    balanceCounts(fleet, plan, budget);
+  }
+  return plan;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type MutablePlan = { assign: Mutable<Plan['assign'][number]>[]; move: Mutable<Plan['move'][number]>[] };
+
+interface Item {
+  readonly leaseKey: string;
+  readonly weight: number;
+}
+
+interface WorkerState {
+  readonly id: string;
+  /** The leases it held at the start, sorted by weight then key. */
+  readonly held: Item[];
+  load: number;
+  count: number;
+}
+
+interface Fleet {
+  /** Sorted by id. */
+  readonly workers: WorkerState[];
+  /** Sorted by key. */
+  readonly unowned: Item[];
+}
+
+function buildFleet(input: PlanInput): Fleet {
+  const ids = [...new Set(input.workers)].sort(compareStrings);
+  const workers = ids.map((id): WorkerState => ({ id, held: [], load: 0, count: 0 }));
+  const byId = new Map(workers.map((w) => [w.id, w]));
+  const unowned: Item[] = [];
+  for (const lease of input.leases) {
+    const item = { leaseKey: lease.leaseKey, weight: weightOf(lease.throughputKBps, input.minWeight) };
+    const owner = lease.owner === undefined ? undefined : byId.get(lease.owner);
+    if (owner === undefined) {
+      unowned.push(item);
+    } else {
+      owner.held.push(item);
+      owner.load += item.weight;
+      owner.count++;
+    }
+  }
+  for (const w of workers) w.held.sort(lighterFirst);
+  unowned.sort((a, b) => compareStrings(a.leaseKey, b.leaseKey));
+  return { workers, unowned };
+}
+
+function weightOf(throughputKBps: number | undefined, minWeight: number): number {
+  const floor = Number.isFinite(minWeight) && minWeight > 0 ? minWeight : 0;
+  return throughputKBps !== undefined && Number.isFinite(throughputKBps) && throughputKBps > floor ? throughputKBps : floor;
+}
+
+// ---- Counts -------------------------------------------------------------------------------
+
+/** Sheds every worker's excess over its share (within budget) and places it with the unowned leases. */
+function balanceCounts(fleet: Fleet, plan: MutablePlan, budget: number): void {
+  const shares = countShares(fleet);
+  const shed = excessLeases(fleet.workers, shares, budget);
+  const pool = [...fleet.unowned.map((item) => ({ item, from: undefined })), ...shed].sort((a, b) => heavierFirst(a.item, b.item));
+  const below = new Heap<WorkerState>(lighterWorker);
+  for (const w of fleet.workers) if (w.count < (shares.get(w) ?? 0)) below.push(w);
+  for (const { item, from } of pool) {
+    const to = below.pop();
+    if (to === undefined) break; // Cannot happen: the shares add up to N.
+    give(plan, item, from, to);
+    if (to.count < (shares.get(to) ?? 0)) below.push(to);
+  }
+}
+
+/** floor(N/W) each; the N mod W workers holding the most (ties by id) get one more. */
+function countShares(fleet: Fleet): Map<WorkerState, number> {
+  const total = fleet.unowned.length + fleet.workers.reduce((sum, w) => sum + w.count, 0);
+  const base = Math.floor(total / fleet.workers.length);
+  const extra = total % fleet.workers.length;
+  const ranked = [...fleet.workers].sort((a, b) => b.count - a.count || compareStrings(a.id, b.id));
+  return new Map(ranked.map((w, i) => [w, base + (i < extra ? 1 : 0)]));
+}
+
+interface Shed {
+  readonly item: Item;
+  readonly from: WorkerState | undefined;
+}
+
+/** Each donor's lightest excess leases; under a budget, round by round (bigger excess, then id, first). */
+function excessLeases(workers: readonly WorkerState[], shares: ReadonlyMap<WorkerState, number>, budget: number): Shed[] {
+  const ranked: { shed: Shed; round: number; excess: number }[] = [];
+  for (const w of workers) {
+    const excess = w.count - (shares.get(w) ?? 0);
+    for (let round = 0; round < excess; round++) ranked.push({ shed: { item: w.held[round]!, from: w }, round, excess });
+  }
+  if (ranked.length <= budget) return ranked.map((r) => r.shed);
+  ranked.sort((a, b) => a.round - b.round || b.excess - a.excess || compareStrings(a.shed.from!.id, b.shed.from!.id));
+  return ranked.slice(0, budget).map((r) => r.shed);
+}
+
+// ---- Load ---------------------------------------------------------------------------------
+
+/** Unowned leases, heaviest first, each to the least loaded worker (ties by id). */
+function placeOnLeastLoaded(fleet: Fleet, plan: MutablePlan): void {
+  const workers = new Heap<WorkerState>(lighterWorker);
+  for (const w of fleet.workers) workers.push(w);
+  for (const item of [...fleet.unowned].sort(heavierFirst)) {
+    const to = workers.pop()!;
+    give(plan, item, undefined, to);
+    workers.push(to);
+  }
+}
+
+/**
+ * If out of tolerance: first fills the workers short of both their count share and the average
+ * load (joiners), then moves leases from the heaviest to the lightest workers until every load
+ * is within half the tolerance of the average (hysteresis: no fine-tuning churn). Every move
+ * lowers the larger load of its pair.
+ */
+function balanceLoad(fleet: Fleet, plan: MutablePlan, budget: number, tolerance: number): void {
+  const workers = fleet.workers;
+  if (budget === 0 || !outOfTolerance(workers, tolerance)) return;
+  const average = workers.reduce((sum, w) => sum + w.load, 0) / workers.length;
+  const floorShare = Math.floor(workers.reduce((sum, w) => sum + w.count, 0) / workers.length);
+  const isShort = (w: WorkerState): boolean => w.count < floorShare && w.load < average;
+  const moves = fillShort(workers, plan, budget, isShort);
+  const high = average * (1 + tolerance / 2);
+  const low = average * (1 - tolerance / 2);
+  levelLoads(workers, plan, budget - moves, (from, to) => from.load > high || to.load < low);
+}
+
+/**
+ * Moves leases from the heaviest workers to the lightest one that `wanted` accepts, while
+ * `wanted` holds, and returns the number of moves. The heaviest gives its lease closest to half
+ * the gap, if that lowers the pair's larger load; a worker with no such lease is passed over.
+ */
+function moveWhile(
+  workers: readonly WorkerState[],
+  plan: MutablePlan,
+  budget: number,
+  receiverOk: (w: WorkerState) => boolean,
+  wanted: (from: WorkerState, to: WorkerState) => boolean,
+): number {
+  const heaviest = new VersionedHeap((a: Loaded, b: Loaded) => b.load - a.load || compareStrings(a.id, b.id));
+  const lightest = new VersionedHeap(lighterWorker);
+  for (const w of workers) {
+    heaviest.push(w);
+    if (receiverOk(w)) lightest.push(w);
+  }
+  let moves = 0;
+  while (moves < budget) {
+    const from = heaviest.peek();
+    const to = lightest.peek();
+    if (from === undefined || to === undefined || from === to || from.load <= to.load) break;
+    if (!receiverOk(to)) {
+      lightest.drop(to);
+      continue;
+    }
+    if (!wanted(from, to)) break;
+    const item = takeClosest(from.held, (from.load - to.load) / 2, from.load - to.load);
+    if (item === undefined) {
+      heaviest.drop(from); // Nothing it holds lowers its load without raising the other above it.
+      continue;
+    }
+    give(plan, item, from, to);
+    heaviest.push(from);
+    heaviest.push(to);
+    lightest.push(from);
+    lightest.push(to);
+    moves++;
+  }
+  return moves;
+}
+
+function fillShort(workers: readonly WorkerState[], plan: MutablePlan, budget: number, isShort: (w: WorkerState) => boolean): number {
+  return moveWhile(workers, plan, budget, isShort, () => true);
+}
+
+function levelLoads(workers: readonly WorkerState[], plan: MutablePlan, budget: number, wanted: (from: WorkerState, to: WorkerState) => boolean): number {
+  return moveWhile(workers, plan, budget, () => true, wanted);
+}
+
+function outOfTolerance(workers: readonly WorkerState[], tolerance: number): boolean {
+  const total = workers.reduce((sum, w) => sum + w.load, 0);
+  if (total === 0) return false;
+  const average = total / workers.length;
+  const loads = workers.map((w) => w.load);
+  return Math.max(...loads) > average * (1 + tolerance) || Math.min(...loads) < average * (1 - tolerance);
+}
+
+/**
+ * Removes and returns the lease of `held` (sorted lightest first) whose weight is closest to
+ * `target` among those strictly below `limit` (ties: the lighter one); undefined if none.
+ */
+function takeClosest(held: Item[], target: number, limit: number): Item | undefined {
+  let lo = 0;
+  let hi = held.length; // First index with weight > target.
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (held[mid]!.weight <= target) lo = mid + 1;
+    else hi = mid;
+  }
+  const below = lo > 0 ? lo - 1 : undefined;
+  const above = lo < held.length && held[lo]!.weight < limit ? lo : undefined;
+  let index = below ?? above;
+  if (below !== undefined && above !== undefined && held[above]!.weight - target < target - held[below]!.weight) index = above;
+  if (index === undefined || !(held[index]!.weight < limit)) return undefined;
+  return held.splice(index, 1)[0];
+}
+
+// ---- Shared -------------------------------------------------------------------------------
+
+function give(plan: MutablePlan, item: Item, from: WorkerState | undefined, to: WorkerState): void {
+  if (from === undefined) {
+    plan.assign.push({ leaseKey: item.leaseKey, to: to.id });
+  } else {
+    plan.move.push({ leaseKey: item.leaseKey, from: from.id, to: to.id });
+    from.load -= item.weight;
+    from.count--;
+  }
+  to.load += item.weight;
+  to.count++;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function lighterFirst(a: Item, b: Item): number {
+  return a.weight - b.weight || compareStrings(a.leaseKey, b.leaseKey);
+}
+
+function heavierFirst(a: Item, b: Item): number {
+  return b.weight - a.weight || compareStrings(a.leaseKey, b.leaseKey);
+}
+
+interface Loaded {
+  readonly id: string;
+  readonly load: number;
+}
+
+function lighterWorker(a: Loaded, b: Loaded): number {
+  return a.load - b.load || compareStrings(a.id, b.id);
+}
+
+/** A binary min-heap under `compare`. */
+class Heap<T> {
+  private readonly items: T[] = [];
+
+  constructor(private readonly compare: (a: T, b: T) => number) {}
+
+  push(item: T): void {
+    const items = this.items;
+    items.push(item);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >>> 1;
+      if (this.compare(items[i]!, items[parent]!) >= 0) break;
+      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      i = parent;
+    }
+  }
+
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
+  pop(): T | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length > 0 && last !== undefined) {
+      items[0] = last;
+      this.siftDown();
+    }
+    return top;
+  }
+
+  private siftDown(): void {
+    const items = this.items;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < items.length && this.compare(items[left]!, items[smallest]!) < 0) smallest = left;
+      if (right < items.length && this.compare(items[right]!, items[smallest]!) < 0) smallest = right;
+      if (smallest === i) return;
+      [items[i], items[smallest]] = [items[smallest]!, items[i]!];
+      i = smallest;
+    }
+  }
+}
+
+/**
+ * Workers ordered by a key that changes (their load): each push records the load it was pushed
+ * with, and entries whose load is stale, or whose worker was dropped, are discarded lazily.
+ */
+class VersionedHeap {
+  private readonly heap: Heap<{ readonly worker: WorkerState; readonly load: number }>;
+  private readonly dropped = new Set<WorkerState>();
+
+  constructor(compare: (a: Loaded, b: Loaded) => number) {
+    this.heap = new Heap((a, b) => compare({ id: a.worker.id, load: a.load }, { id: b.worker.id, load: b.load }));
+  }
+
+  push(worker: WorkerState): void {
+    if (!this.dropped.has(worker)) this.heap.push({ worker, load: worker.load });
+  }
+
+  drop(worker: WorkerState): void {
+    this.dropped.add(worker);
+  }
+
+  peek(): WorkerState | undefined {
+    for (;;) {
+      const top = this.heap.peek();
+      if (top === undefined) return undefined;
+      if (!this.dropped.has(top.worker) && top.load === top.worker.load) return top.worker;
+      this.heap.pop();
+    }
+  }
+}
