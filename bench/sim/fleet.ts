@@ -169,7 +169,7 @@ export class Fleet {
     previous.abort();
   }
 
-  load(shardId: string): number | undefined {
+  load(shardId: string): ReturnType<ShardLoad> {
     return this.#load(shardId);
   }
 

@@ -16,7 +16,7 @@ export interface ScaleConfig {
   /** Busy window: every shard delivers a record, and its processor checkpoints, this often. */
   readonly checkpointEveryMs: number;
   /** Which events to run after the steady-state windows. */
-  readonly events: readonly ('stop' | 'stopLeader' | 'kill' | 'join' | 'skew')[];
+  readonly events: readonly ('stop' | 'stopLeader' | 'kill' | 'killLeader' | 'join' | 'skew')[];
 }
 
 export interface Window {
@@ -40,9 +40,9 @@ export interface ScaleResult {
   readonly startup: { readonly fairMs: number | undefined; readonly maxTakesPerLease: number; readonly moved: number; readonly takingIntervalMs: number };
   readonly idle: Window;
   readonly busy: Window | undefined;
-  readonly events: Partial<Record<'stop' | 'stopLeader' | 'kill' | 'join', Reassignment>>;
-  /** Skewed load: the busiest worker's record rate over the mean (1 = perfectly throughput-balanced). */
-  readonly skewImbalance: number | undefined;
+  readonly events: Partial<Record<'stop' | 'stopLeader' | 'kill' | 'killLeader' | 'join', Reassignment>>;
+  /** Skewed load: the busiest worker's byte rate over the mean (1 = perfectly throughput-balanced). */
+  readonly skewImbalance: Skew | undefined;
   /** Real (wall-clock) seconds the simulation took. */
   readonly wallSeconds: number;
 }
@@ -73,12 +73,12 @@ export async function runScale(design: SimDesign, config: ScaleConfig, takingInt
     if (event === 'skew') continue;
     const live = fleet.live();
     const leader = fleet.leader();
-    const victim = event === 'stopLeader' ? leader : live.find((id) => id !== leader);
+    const victim = event === 'stopLeader' || event === 'killLeader' ? leader : live.find((id) => id !== leader);
     if (event !== 'join' && victim === undefined) continue;
-    events[event] = event === 'join' ? await reassign(fleet, () => void fleet.add(workerId(next++))) : await reassign(fleet, () => (event === 'kill' ? fleet.kill(victim!) : fleet.stop(victim!)));
+    events[event] = event === 'join' ? await reassign(fleet, () => void fleet.add(workerId(next++))) : await reassign(fleet, () => (event === 'kill' || event === 'killLeader' ? fleet.kill(victim!) : fleet.stop(victim!)));
     log(`  ${event}: all held after ${events[event]?.reassignMs ?? '-'} ms, fair after ${events[event]?.fairMs ?? '-'} ms`);
   }
-  const skewImbalance = config.events.includes('skew') ? skew(fleet) : undefined;
+  const skewImbalance = config.events.includes('skew') ? await skewed(fleet, log) : undefined;
   return { config, startup: { ...startup, takingIntervalMs }, idle, busy, events, skewImbalance, wallSeconds: (performance.now() - wallStart) / 1000 };
 }
 
@@ -125,10 +125,38 @@ async function reassign(fleet: Fleet, event: () => void | Promise<number>): Prom
   };
 }
 
-/** Zipf-like load (shard k carries 1/(k+1) of the top shard's rate): the busiest worker's rate over the mean. */
-function skew(fleet: Fleet): number {
+/** The skewed load: shard k delivers a 100 KB record every 100 x (k + 1) ms (Zipf: 1/(k+1) of the top shard's 1,000 KB/s, a shard's write limit). */
+const SKEW_RECORD_BYTES = 100 * 1024;
+const skewEveryMs = (shardId: string): number => 100 * (Number(shardId.slice('shardId-'.length)) + 1);
+/** Time under skewed load before the imbalance is read: throughput is reported with checkpoints and read by the leader's scans. */
+const SKEW_RUN_MS = 90_000;
+
+/** Runs the skewed load, then reads the imbalance; the load stops afterwards. */
+async function skewed(fleet: Fleet, log: (message: string) => void): Promise<Skew> {
+  fleet.setLoad((shardId) => ({ everyMs: skewEveryMs(shardId), bytes: SKEW_RECORD_BYTES }));
+  const before = skew(fleet);
+  const movesBefore = fleet.moves;
+  await fleet.run(SKEW_RUN_MS);
+  const after = skew(fleet);
+  fleet.setLoad(() => undefined);
+  log(`  skew: busiest worker ${before.imbalance.toFixed(2)}x the mean before, ${after.imbalance.toFixed(2)}x after ${SKEW_RUN_MS / 1000} s (best possible ${after.bound.toFixed(2)}x), ${fleet.moves - movesBefore} moves`);
+  return { ...after, before: before.imbalance, moved: fleet.moves - movesBefore };
+}
+
+export interface Skew {
+  /** The busiest worker's byte rate over the mean, after the run. */
+  readonly imbalance: number;
+  /** The same before the leader saw the load. */
+  readonly before: number;
+  /** The lower bound: the hottest shard alone over the mean (1 when no shard exceeds the mean). */
+  readonly bound: number;
+  readonly moved: number;
+}
+
+/** Zipf-like load (shard k carries 1/(k+1) of the top shard's rate): the busiest worker's rate over the mean, and the best possible. */
+function skew(fleet: Fleet): { imbalance: number; bound: number } {
   const rate = (index: number) => 1 / (index + 1);
   const perWorker = [...fleet.heldBy().values()].map((keys) => keys.reduce((sum, key) => sum + rate(Number(key.slice('shardId-'.length))), 0));
   const mean = perWorker.reduce((a, b) => a + b, 0) / perWorker.length;
-  return Math.max(...perWorker) / mean;
+  return { imbalance: Math.max(...perWorker) / mean, bound: Math.max(1, rate(0) / mean) };
 }

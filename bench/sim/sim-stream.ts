@@ -39,8 +39,8 @@ export function simKinesis(shardCount: number, clock: Clock, latencyMs = 5): { c
   return { client: { send, destroy: () => undefined } as unknown as KinesisClient, calls: () => calls };
 }
 
-/** How often each shard delivers a record (so its processor checkpoints); undefined = never (idle). */
-export type ShardLoad = (shardId: string) => number | undefined;
+/** How often each shard delivers a record (so its processor checkpoints), and its size (default 1 byte); undefined = never (idle). */
+export type ShardLoad = (shardId: string) => number | { readonly everyMs: number; readonly bytes: number } | undefined;
 
 /**
  * A Retrieval whose shards deliver one record every `load(shardId)` ms of simulated time. When
@@ -58,7 +58,8 @@ export function simRetrieval(clock: Clock, load: ShardLoad, loadChanged: () => A
           for (;;) {
             if (closed.signal.aborted) throw new AbortedError('source closed');
             // Idle: nothing arrives until the load changes or the source is closed.
-            const everyMs = load(shard.shardId);
+            const shardLoad = load(shard.shardId);
+            const everyMs = typeof shardLoad === 'object' ? shardLoad.everyMs : shardLoad;
             const signal = AbortSignal.any([closed.signal, loadChanged()]);
             const woken = await (everyMs === undefined ? aborted(signal) : clock.sleep(everyMs, signal)).then(
               () => false,
@@ -67,7 +68,9 @@ export function simRetrieval(clock: Clock, load: ShardLoad, loadChanged: () => A
             if (!woken) break;
           }
           sequence += 1n;
-          const record = { data: new Uint8Array(1), partitionKey: 'k', sequenceNumber: String(sequence) };
+          const shardLoad = load(shard.shardId);
+          const bytes = typeof shardLoad === 'object' ? shardLoad.bytes : 1;
+          const record = { data: new Uint8Array(bytes), partitionKey: 'k', sequenceNumber: String(sequence) };
           return { records: [record], millisBehindLatest: 0 };
         },
         close: () => closed.abort(),

@@ -155,7 +155,7 @@ function eventsTable(results: readonly ScaleResult[]): string {
       e.stopLeader ? `stop() ${seconds(e.stopLeader.stopMs)}; all held after ${seconds(e.stopLeader.reassignMs)}; ${e.stopLeader.moved} moved` : '-',
       e.kill ? `all held after ${seconds(e.kill.reassignMs)}; fair after ${seconds(e.kill.fairMs)}` : '-',
       e.join ? `fair after ${seconds(e.join.fairMs)}; ${e.join.moved} moved (bound ⌈N/W⌉ + 1 = ${Math.ceil(n / w) + 1})` : '-',
-      r.skewImbalance === undefined ? '-' : `${r.skewImbalance.toFixed(2)}x the mean`,
+      r.skewImbalance === undefined ? '-' : `${r.skewImbalance.imbalance.toFixed(2)}x the mean (best possible ${r.skewImbalance.bound.toFixed(2)}x; ${r.skewImbalance.before.toFixed(2)}x before)`,
     ]);
   }
   return markdownTable(['workers x leases', 'cold start: until fair (±1)', 'stop() of one worker', 'stop() of the leader', 'SIGKILL of one worker', 'one worker joins', 'skewed load: busiest worker'], rows);
@@ -229,7 +229,7 @@ function render(results: readonly ScaleResult[], checks: Awaited<ReturnType<type
         ['failover after SIGKILL <= failoverTimeMillis + 2 s = 12 s', results.map((r) => (r.events.kill ? `${size(r.config)}: ${seconds(r.events.kill.reassignMs)}` : '')).filter(Boolean).join('; ')],
         ['a joining worker: fair in one round, at most ⌈N/W⌉ + 1 moves', results.map((r) => (r.events.join ? `${size(r.config)}: ${seconds(r.events.join.fairMs)}, ${r.events.join.moved} moved` : '')).filter(Boolean).join('; ')],
         ['cold start of 100 workers: fair (±1) within two rounds, each lease taken at most twice', `${seconds(at(100, 1_000)?.startup.fairMs)}, at most ${at(100, 1_000)?.startup.maxTakesPerLease ?? '-'} takes per lease (100 x 1,000)`],
-        ['skewed load: throughput-balanced', results.filter((r) => r.skewImbalance !== undefined).map((r) => `${size(r.config)}: busiest worker ${r.skewImbalance!.toFixed(2)}x the mean (count-based assignment)`).join('; ')],
+        ['skewed load: throughput-balanced', results.filter((r) => r.skewImbalance !== undefined).map((r) => `${size(r.config)}: busiest worker ${r.skewImbalance!.imbalance.toFixed(2)}x the mean (best possible ${r.skewImbalance!.bound.toFixed(2)}x)`).join('; ')],
       ],
     ),
     '',

@@ -308,7 +308,7 @@ export class KinesisConsumer {
     const scheduler = new ShardScheduler({
       ...accepts,
       coordinator,
-      startConsumer: this.#starter(),
+      startConsumer: this.#starter(coordinator),
       handleFor: (leaseKey) => leaseHandleFor(leaseKey, this.#handleDeps(leaseKey, deps)),
       gracefulShutdownTimeoutMillis: this.settings.gracefulShutdownTimeoutMillis,
       emit,
@@ -347,7 +347,7 @@ export class KinesisConsumer {
     return stream;
   }
 
-  #starter(): ShardConsumerStarter {
+  #starter(coordinator: Coordination): ShardConsumerStarter {
     return ({ lease, handle }: { lease: Lease; handle: LeaseHandle }): ShardConsumer => {
       const stream = this.#consumedStreamOf(lease.leaseKey);
       const { streamName, streamIdentifier, initialPosition } = stream;
@@ -368,7 +368,10 @@ export class KinesisConsumer {
         clock: this.#clock,
         metrics: this.#metrics,
         logger: this.#logger,
-        onEvent: (event) => this.#events.emit('processing', event),
+        onEvent: (event) => {
+          if (event.type === 'recordsProcessed') coordinator.recordProcessed(lease.leaseKey, event.bytes);
+          this.#events.emit('processing', event);
+        },
       });
       return stream.keyPrefix === '' ? consumer : keyedConsumer(consumer, lease.leaseKey);
     };

@@ -47,4 +47,6 @@ export interface Coordination {
   release(leaseKey: string): Promise<'released' | 'notHeld'>;
   forget(leaseKey: string): void;
   deleteFinished(lease: Lease): Promise<boolean>;
+  /** Bytes a held lease's processor was given: its throughput goes with its next checkpoint (fleet coordination balances on it). */
+  recordProcessed(leaseKey: string, bytes: number): void;
 }

@@ -232,11 +232,12 @@ export class DynamoDBLeaseStore implements LeaseStore, FleetStore {
     });
   }
 
-  checkpointLease(lease: Lease, position: Position, signal?: AbortSignal): Promise<WriteResult<'checkpointed'>> {
+  checkpointLease(lease: Lease, position: Position, signal?: AbortSignal, throughputKBps?: number): Promise<WriteResult<'checkpointed'>> {
     const owner = requireOwner(lease);
-    return this.#update('checkpointed', lease, checkpointed(lease, position), signal, {
+    const throughput = throughputKBps === undefined ? '' : ', #throughputKBps = :throughput';
+    return this.#update('checkpointed', lease, checkpointed(lease, position, throughputKBps), signal, {
       UpdateExpression:
-        'SET #checkpoint = :sequence, #checkpointSubSequenceNumber = :sub, #ownerSwitchesSinceCheckpoint = :zero, #leaseCounter = :next ' +
+        `SET #checkpoint = :sequence, #checkpointSubSequenceNumber = :sub, #ownerSwitchesSinceCheckpoint = :zero, #leaseCounter = :next${throughput} ` +
         'REMOVE #pendingCheckpoint, #pendingCheckpointSubSequenceNumber, #pendingCheckpointState',
       ConditionExpression: '#leaseCounter = :expected AND #leaseOwner = :owner',
       names: [
@@ -248,6 +249,7 @@ export class DynamoDBLeaseStore implements LeaseStore, FleetStore {
         A.pendingCheckpointSubSequenceNumber,
         A.pendingCheckpointState,
         A.leaseOwner,
+        ...(throughputKBps === undefined ? [] : [A.throughputKBps]),
       ],
       values: {
         ':sequence': { S: position.sequenceNumber },
@@ -256,6 +258,7 @@ export class DynamoDBLeaseStore implements LeaseStore, FleetStore {
         ':next': num(lease.leaseCounter + 1),
         ':expected': num(lease.leaseCounter),
         ':owner': { S: owner },
+        ...(throughputKBps === undefined ? {} : { ':throughput': num(Math.round(throughputKBps * 1000) / 1000) }),
       },
     });
   }

@@ -158,6 +158,12 @@ export class LeaseCoordinator implements Coordination {
     return [...live].sort()[0] === state.workerId;
   }
 
+  /** Not measured: this protocol balances lease counts only. */
+  recordProcessed(leaseKey: string, bytes: number): void {
+    void leaseKey;
+    void bytes;
+  }
+
   /** Nothing to do: released leases are visible to every worker's next scan. */
   async leave(): Promise<void> {}
 

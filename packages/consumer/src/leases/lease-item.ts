@@ -24,6 +24,7 @@ export const LEASE_ATTRIBUTES = {
   startingHashKey: 'startingHashKey', // S, decimal
   endingHashKey: 'endingHashKey', // S, decimal
   checkpointOwner: 'checkpointOwner', // S (KCL 3)
+  throughputKBps: 'throughputKBps', // N (KCL 3), a double
 } as const;
 
 /**
@@ -93,6 +94,7 @@ export function toItem(lease: Lease): LeaseItem {
     item[A.endingHashKey] = s(lease.hashKeyRange.endingHashKey.toString());
   }
   if (lease.checkpointOwner !== undefined) item[A.checkpointOwner] = s(lease.checkpointOwner);
+  if (lease.throughputKBps !== undefined) item[A.throughputKBps] = n(lease.throughputKBps);
   return item;
 }
 
@@ -128,6 +130,7 @@ export function fromItem(item: LeaseItem): Lease {
         ? { startingHashKey: BigInt(starting), endingHashKey: BigInt(ending) }
         : undefined,
     checkpointOwner: nonEmpty(item[A.checkpointOwner]?.S),
+    throughputKBps: readDouble(item, A.throughputKBps),
   });
 }
 
@@ -140,6 +143,12 @@ function readNumber(item: LeaseItem, name: string): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
   return Number.isSafeInteger(value) ? value : undefined;
+}
+
+function readDouble(item: LeaseItem, name: string): number | undefined {
+  const raw = item[name]?.N;
+  const value = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 function readPosition(item: LeaseItem, sequenceName: string, subSequenceName: string): Position | undefined {

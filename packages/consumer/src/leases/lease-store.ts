@@ -26,8 +26,8 @@ export interface LeaseStore {
   takeLease(lease: Lease, owner: string, signal?: AbortSignal): Promise<WriteResult<'taken'>>;
   /** Removes the owner, counter +1; conditional on still being the owner. */
   releaseLease(lease: Lease, signal?: AbortSignal): Promise<WriteResult<'released'>>;
-  /** Sets the checkpoint, clears the pending checkpoint and owner switches, counter +1; conditional on counter and owner. */
-  checkpointLease(lease: Lease, position: Position, signal?: AbortSignal): Promise<WriteResult<'checkpointed'>>;
+  /** Sets the checkpoint (and the throughput, when measured), clears the pending checkpoint and owner switches, counter +1; conditional on counter and owner. */
+  checkpointLease(lease: Lease, position: Position, signal?: AbortSignal, throughputKBps?: number): Promise<WriteResult<'checkpointed'>>;
   /** Adds child shard ids (a set union), counter +1; conditional on counter and owner. */
   addChildShards(lease: Lease, childShardIds: readonly string[], signal?: AbortSignal): Promise<WriteResult<'updated'>>;
   /** Deletes a finished lease; conditional on checkpoint SHARD_END and the counter. */

@@ -29,6 +29,8 @@ export interface Lease {
   readonly hashKeyRange: HashKeyRange | undefined;
   /** KCL 3 graceful handoff: the previous owner that still has to checkpoint. Read, cleared on take. */
   readonly checkpointOwner: string | undefined;
+  /** KCL 3: the shard's measured throughput (KB/s), written by its owner; this library writes it with checkpoints. */
+  readonly throughputKBps: number | undefined;
 }
 
 export interface NewLeaseInput {
@@ -52,6 +54,7 @@ export function newLease(input: NewLeaseInput): Lease {
     childShardIds: [],
     hashKeyRange: input.hashKeyRange,
     checkpointOwner: undefined,
+    throughputKBps: undefined,
   });
 }
 
@@ -80,9 +83,10 @@ export function released(lease: Lease): Lease {
   return change(lease, { leaseOwner: undefined, leaseCounter: lease.leaseCounter + 1, checkpointOwner: undefined });
 }
 
-/** A checkpoint by the owner: clears the pending checkpoint and the owner-switch count. */
-export function checkpointed(lease: Lease, position: Position): Lease {
+/** A checkpoint by the owner: clears the pending checkpoint and the owner-switch count; records the throughput when measured. */
+export function checkpointed(lease: Lease, position: Position, throughputKBps?: number): Lease {
   return change(lease, {
+    ...(throughputKBps === undefined ? {} : { throughputKBps }),
     checkpoint: position,
     leaseCounter: lease.leaseCounter + 1,
     ownerSwitchesSinceCheckpoint: 0,

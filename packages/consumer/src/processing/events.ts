@@ -8,7 +8,7 @@ import type { ShardConsumerState } from './lifecycle.js';
 export type ShardConsumerEvent =
   | { readonly type: 'stateChanged'; readonly shardId: string; readonly from: ShardConsumerState; readonly to: ShardConsumerState }
   /** A processRecords call returned. */
-  | { readonly type: 'recordsProcessed'; readonly shardId: string; readonly count: number; readonly millisBehindLatest: number | undefined }
+  | { readonly type: 'recordsProcessed'; readonly shardId: string; readonly count: number; readonly bytes: number; readonly millisBehindLatest: number | undefined }
   | { readonly type: 'checkpointed'; readonly shardId: string; readonly position: Position; readonly latencyMs: number }
   /** A processor call threw. `willRetry`: the same records are delivered again after a backoff. */
   | {

@@ -235,7 +235,9 @@ class DefaultShardConsumer implements ShardConsumer {
       return { error };
     }
     this.#metrics.count(PROCESSING_METRICS.recordsProcessed, records.length, this.#dimensions);
-    this.#emit({ type: 'recordsProcessed', shardId: this.shardId, count: records.length, millisBehindLatest });
+    let bytes = 0;
+    for (const record of records) bytes += record.data.byteLength;
+    this.#emit({ type: 'recordsProcessed', shardId: this.shardId, count: records.length, bytes, millisBehindLatest });
     return undefined;
   }
 

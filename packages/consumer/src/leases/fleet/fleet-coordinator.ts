@@ -12,6 +12,7 @@ import { COUNTER_MODULUS, encodeMoves, FLEET, parseFleet, slotAttribute, slotAtt
 import { FleetLeader, type LeaderSettings } from './fleet-leader.js';
 import type { FleetStore, FleetUpdate, FleetWriteResult } from './fleet-store.js';
 import { Sightings } from './sightings.js';
+import { ThroughputMeter } from './throughput-meter.js';
 
 export interface FleetSettings extends CoordinationSettings, LeaderSettings {
   /** Time between a worker's heartbeats into the fleet item (the leader's and the deputy's: leaderIntervalMillis). */
@@ -73,6 +74,7 @@ export class FleetCoordinator implements Coordination {
   readonly #locks = new KeyedLocks();
   readonly #scope: AbortScope;
   readonly #sightings = new Sightings();
+  readonly #throughput = new ThroughputMeter();
   #slot: string | undefined;
   #beat = 0;
   /** When this worker's leases end unless a heartbeat succeeds first. */
@@ -178,7 +180,12 @@ export class FleetCoordinator implements Coordination {
   }
 
   checkpoint(leaseKey: string, position: Position): Promise<'ok' | 'leaseLost'> {
-    return this.#ownerWrite(leaseKey, (lease, signal) => this.#store.checkpointLease(lease, position, signal));
+    const throughputKBps = this.#throughput.take(leaseKey, this.#clock.now());
+    return this.#ownerWrite(leaseKey, (lease, signal) => this.#store.checkpointLease(lease, position, signal, throughputKBps));
+  }
+
+  recordProcessed(leaseKey: string, bytes: number): void {
+    if (this.#state.held.has(leaseKey)) this.#throughput.add(leaseKey, bytes, this.#clock.now());
   }
 
   addChildShards(leaseKey: string, childShardIds: readonly string[]): Promise<'ok' | 'leaseLost'> {
@@ -499,6 +506,7 @@ export class FleetCoordinator implements Coordination {
     const after = transition(before);
     if (after === before) return;
     this.#state = after;
+    for (const key of before.held.keys()) if (!after.held.has(key)) this.#throughput.forget(key);
     publishHeldChanges(before, after, this.#metrics, this.#changeListeners);
   }
 }

@@ -294,7 +294,7 @@ export class FleetLeader {
       if (isFinished(lease) || !parentsDone(lease, lookup)) continue;
       const owner = this.#ownerForPlan(observed, live, now);
       if (owner === null) continue;
-      placeable.push({ leaseKey: lease.leaseKey, owner, throughputKBps: undefined });
+      placeable.push({ leaseKey: lease.leaseKey, owner, throughputKBps: lease.throughputKBps });
     }
     return placeable;
   }
