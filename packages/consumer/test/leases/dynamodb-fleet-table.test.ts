@@ -165,6 +165,13 @@ describe.each(ENGINES)('DynamoDBLeaseStore as a FleetStore against $engine', ({ 
       expect(result.kind === 'updated' && Object.fromEntries(result.fleet)).toEqual({ ldr: 'w2', lc: 2, sl: 2, h1: 3, j2: 'worker-two' });
     });
 
+    it('removes attributes with no value in the expression at all (a slot leaving the fleet)', async () => {
+      // Regression: an empty ExpressionAttributeValues map is a ValidationException on DynamoDB.
+      await fleetStore.updateFleet({ set: { j9: 'leaving' } });
+      const result = await fleetStore.updateFleet({ remove: ['j9'] });
+      expect(result.kind === 'updated' && result.fleet.has('j9')).toBe(false);
+    });
+
     it('removes attributes and increments by any amount', async () => {
       const result = await fleetStore.updateFleet({ remove: ['j2'], increment: { h1: 98, chg: 1 } });
       expect(result.kind === 'updated' && Object.fromEntries(result.fleet)).toEqual({ ldr: 'w2', lc: 2, sl: 2, h1: 101, chg: 1 });
@@ -190,7 +197,7 @@ describe.each(ENGINES)('DynamoDBLeaseStore as a FleetStore against $engine', ({ 
     });
 
     it('counts every request by operation', () => {
-      expect(fleetStore.requestCounts()).toMatchObject({ GetItem: 3, UpdateItem: 8, PutItem: 3, DeleteItem: 3, Scan: 1 });
+      expect(fleetStore.requestCounts()).toMatchObject({ GetItem: 3, UpdateItem: 10, PutItem: 3, DeleteItem: 3, Scan: 1 });
     });
   });
 });

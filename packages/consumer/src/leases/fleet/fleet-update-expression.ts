@@ -4,10 +4,8 @@ import { FLEET_ENTITY_TYPE } from './fleet-item.js';
 import type { FleetAttributes, FleetCondition, FleetUpdate, FleetValue } from './fleet-store.js';
 
 /** The expression parts of one UpdateItem of the fleet item. */
-export type FleetUpdateExpression = Required<
-  Pick<UpdateItemCommandInput, 'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>
-> &
-  Pick<UpdateItemCommandInput, 'ConditionExpression'>;
+export type FleetUpdateExpression = Required<Pick<UpdateItemCommandInput, 'UpdateExpression' | 'ExpressionAttributeNames'>> &
+  Pick<UpdateItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeValues'>;
 
 /**
  * Compiles a typed FleetUpdate into one UpdateItem's expressions. Every attribute name is a
@@ -56,7 +54,8 @@ export function compileFleetUpdate(update: FleetUpdate): FleetUpdateExpression {
     UpdateExpression: expression,
     ...(conditions.length > 0 ? { ConditionExpression: conditions.join(' AND ') } : {}),
     ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
+    // DynamoDB rejects an empty map: a REMOVE under attribute_exists conditions has no values.
+    ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
   };
 }
 
