@@ -17,7 +17,7 @@ import {
 } from './harness/index.js';
 import { deliveries, FAST_CONSUMER, reportingProcessor, type Report } from './workers/fixtures.js';
 
-/** Attribute name -> DynamoDB type, as the Java KCL 2.x's DynamoDBLeaseSerializer writes them. */
+/** Attribute name -> DynamoDB type, as the Java KCL's DynamoDBLeaseSerializer writes them (entityType: 3.5). */
 const KCL_TYPES: Readonly<Record<string, keyof AttributeValue>> = {
   leaseKey: 'S',
   leaseOwner: 'S',
@@ -33,6 +33,7 @@ const KCL_TYPES: Readonly<Record<string, keyof AttributeValue>> = {
   startingHashKey: 'S',
   endingHashKey: 'S',
   checkpointOwner: 'S',
+  entityType: 'S',
 };
 
 const text = (data: Uint8Array | undefined) => new TextDecoder().decode(data);

@@ -41,7 +41,8 @@ export const MULTI_STREAM_LEASE_ATTRIBUTES = {
  * The Java KCL 3.5 tags every item of the lease table with `entityType` (single-table mode): `LEASE`
  * for leases; `LEADER`, `CLIENT_VERSION_MIGRATION`, `TABLE_MIGRATION`, `STREAM` and
  * `WORKER_METRIC_STATS` for its coordinator state and worker metrics, which share the table. An
- * item without `entityType` is a lease (tables written by KCL 2.x, 3.0-3.4, or this library).
+ * item without `entityType` is a lease (tables written by KCL 2.x, 3.0-3.4, or older versions of
+ * this library); the leases we create carry `LEASE`, as KCL 3.5 writes them.
  */
 export const ENTITY_TYPE_ATTRIBUTE = 'entityType'; // S
 export const LEASE_ENTITY_TYPE = 'LEASE';
@@ -67,7 +68,7 @@ const s = (value: string): AttributeValue => ({ S: value });
 const n = (value: number): AttributeValue => ({ N: String(value) });
 const ss = (values: readonly string[]): AttributeValue => ({ SS: [...values] });
 
-/** The item the Java KCL would write for this lease, attribute for attribute. */
+/** The item the Java KCL 3.5 would write for this lease, attribute for attribute (entityType LEASE included). */
 export function toItem(lease: Lease): LeaseItem {
   const item: LeaseItem = {
     [A.leaseKey]: s(lease.leaseKey),
@@ -95,6 +96,7 @@ export function toItem(lease: Lease): LeaseItem {
   }
   if (lease.checkpointOwner !== undefined) item[A.checkpointOwner] = s(lease.checkpointOwner);
   if (lease.throughputKBps !== undefined) item[A.throughputKBps] = n(lease.throughputKBps);
+  item[ENTITY_TYPE_ATTRIBUTE] = s(LEASE_ENTITY_TYPE); // as KCL 3.5's DynamoDBLeaseSerializer.toDynamoRecord, last
   return item;
 }
 

@@ -201,6 +201,7 @@ describe.each(ENGINES)('DynamoDBLeaseStore against $engine', ({ endpoint }) => {
       parentShardId: { SS: expect.arrayContaining(['shardId-000000000000', 'shardId-000000000001']) as string[] },
       startingHashKey: { S: '0' },
       endingHashKey: { S: '170141183460469231731687303715884105728' },
+      entityType: { S: 'LEASE' }, // KCL 3.5
     });
     const taken = mustHave(await store.takeLease(created, 'worker-a'), 'taken');
     const withChildren = mustHave(await store.addChildShards(taken, ['shardId-000000000005']), 'updated');
@@ -216,6 +217,7 @@ describe.each(ENGINES)('DynamoDBLeaseStore against $engine', ({ endpoint }) => {
       childShardIds: { SS: ['shardId-000000000005'] },
       startingHashKey: { S: '0' },
       endingHashKey: { S: '170141183460469231731687303715884105728' },
+      entityType: { S: 'LEASE' }, // KCL 3.5
     });
   });
 });

@@ -50,6 +50,7 @@ describe('lease items (the KCL schema)', () => {
       checkpointSubSequenceNumber: { N: '0' },
       parentShardId: { SS: ['shardId-0'] },
       childShardIds: { SS: ['shardId-2', 'shardId-3'] },
+      entityType: { S: 'LEASE' }, // as KCL 3.5 writes every lease
     });
   });
 
