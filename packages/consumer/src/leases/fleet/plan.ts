@@ -23,21 +23,28 @@
  *   excess lease, the moves are spread over the donors (each donor's first excess lease before
  *   anyone's second, bigger excess first, then worker id); unowned leases are always all placed.
  * - With `balanceThroughput` (load): counts are not enforced. Unowned leases go heaviest first
- *   to the least loaded worker. The fleet is rebalanced when the heaviest worker is more than
- *   `tolerance` above the average load, or the lightest more than `tolerance` below it (this is
- *   how a joining worker, at load 0, gets its share: with W = 10 the others are only 10 % above
- *   the new average). Once triggered, the heaviest worker gives the lease whose weight is closest
- *   to half the gap to the lightest worker, if that lowers the larger of the two loads; a worker
- *   with no such lease is left as it is and the next heaviest is tried. It stops when no move
- *   lowers a pair's maximum or `maxMoves` is reached. With equal weights this ends with counts
- *   within one of each other, so an idle fleet is as fair as in count mode.
+ *   to the least loaded worker. Loads are judged against the fair level L: the average load,
+ *   except that a lease heavier than L gets a worker to itself and the others share the rest.
+ *   A worker's excess is its load above max(L, its heaviest lease), so a worker alone with a hot
+ *   lease is never "over". The fleet is rebalanced when some worker's excess is above
+ *   `tolerance` x L, or some load is below (1 - `tolerance`) x L: the second trigger is how a
+ *   joining worker, at load 0, gets its share (with W = 10 the others are only 10 % above the
+ *   new average). Once triggered: first the workers below both their count share floor(N/W)
+ *   and L (joiners) are filled, then leases move until every excess is within half the
+ *   tolerance and every load above (1 - `tolerance`/2) x L (hysteresis: no fine-tuning churn,
+ *   and the result of a plan does not trigger the next one when the leases allow it). Each
+ *   move takes from the worker with the most excess the lease closest to min(its excess, half
+ *   the gap) to the lightest worker, only if that lowers the larger load of the two; a worker
+ *   with no such lease is passed over. With equal weights a joiner ends with floor(N/W) leases,
+ *   all taken from the others, as in count mode.
  * - A lease moves at most once per plan. When balancing throughput, a lease placed by this plan
  *   may still be re-targeted by it (still one `assign` entry, not a move, not counted in `maxMoves`).
  * - Inputs: workers are deduplicated; lease keys must be unique; a lease whose owner is not in
  *   `workers` counts as unowned (it is placed, in `assign`). A throughput that is not a finite
  *   number above `minWeight` counts as `minWeight`. The plan lists placements in the order they
  *   were decided (heaviest first) and moves in the order they were decided.
- * - Cost: O(N log N + W log W) for N leases and W workers.
+ * - Cost: O(N log N + W log W) for N leases and W workers (each balancing step is O(log) in a
+ *   heap plus a binary search and splice in the donor's sorted leases, and a lease moves once).
  */
 export interface PlanInput {
   /** Live workers (ids), in any order. Never empty when called. */
