@@ -23,20 +23,28 @@
  *   excess lease, the moves are spread over the donors (each donor's first excess lease before
  *   anyone's second, bigger excess first, then worker id); unowned leases are always all placed.
  * - With `balanceThroughput` (load): counts are not enforced. Unowned leases go heaviest first
- *   to the least loaded worker. The fleet is rebalanced when the heaviest worker is more than
- *   `tolerance` above the average load, or the lightest more than `tolerance` below it (this is
- *   how a joining worker, at load 0, gets its share: with W = 10 the others are only 10 % above
- *   the new average). Once triggered, the heaviest worker gives the lease whose weight is closest
- *   to half the gap to the lightest worker, if that lowers the larger of the two loads; a worker
- *   with no such lease is left as it is and the next heaviest is tried. It stops when no move
- *   lowers a pair's maximum or `maxMoves` is reached. With equal weights this ends with counts
- *   within one of each other, so an idle fleet is as fair as in count mode.
- * - A lease moves at most once per plan, and leases placed by this plan are not moved by it.
+ *   to the least loaded worker. Loads are judged against the fair level L: the average load,
+ *   except that a lease heavier than L gets a worker to itself and the others share the rest.
+ *   A worker's excess is its load above max(L, its heaviest lease), so a worker alone with a hot
+ *   lease is never "over". The fleet is rebalanced when some worker's excess is above
+ *   `tolerance` x L, or some load is below (1 - `tolerance`) x L: the second trigger is how a
+ *   joining worker, at load 0, gets its share (with W = 10 the others are only 10 % above the
+ *   new average). Once triggered: first the workers below both their count share floor(N/W)
+ *   and L (joiners) are filled, then leases move until every excess is within half the
+ *   tolerance and every load above (1 - `tolerance`/2) x L (hysteresis: no fine-tuning churn,
+ *   and the result of a plan does not trigger the next one when the leases allow it). Each
+ *   move takes from the worker with the most excess the lease closest to min(its excess, half
+ *   the gap) to the lightest worker, only if that lowers the larger load of the two; a worker
+ *   with no such lease is passed over. With equal weights a joiner ends with floor(N/W) leases,
+ *   all taken from the others, as in count mode.
+ * - A lease moves at most once per plan. When balancing throughput, a lease placed by this plan
+ *   may still be re-targeted by it (still one `assign` entry, not a move, not counted in `maxMoves`).
  * - Inputs: workers are deduplicated; lease keys must be unique; a lease whose owner is not in
  *   `workers` counts as unowned (it is placed, in `assign`). A throughput that is not a finite
  *   number above `minWeight` counts as `minWeight`. The plan lists placements in the order they
  *   were decided (heaviest first) and moves in the order they were decided.
- * - Cost: O(N log N + W log W) for N leases and W workers.
+ * - Cost: O(N log N + W log W) for N leases and W workers (each balancing step is O(log) in a
+ *   heap plus a binary search and splice in the donor's sorted leases, and a lease moves once).
  */
 export interface PlanInput {
   /** Live workers (ids), in any order. Never empty when called. */
@@ -87,14 +95,18 @@ type MutablePlan = { assign: Mutable<Plan['assign'][number]>[]; move: Mutable<Pl
 interface Item {
   readonly leaseKey: string;
   readonly weight: number;
+  /** Set on an unowned lease placed by this plan: its entry in `plan.assign` (moving it re-targets that entry). */
+  readonly assigned?: number;
 }
 
 interface WorkerState {
   readonly id: string;
-  /** The leases it held at the start, sorted by weight then key. */
+  /** The leases it may give: those it held at the start and those placed on it by this plan, sorted by weight then key. */
   readonly held: Item[];
   load: number;
   count: number;
+  /** The heaviest lease moved to it by this plan (those do not move again). */
+  placedMax: number;
 }
 
 interface Fleet {
@@ -102,11 +114,13 @@ interface Fleet {
   readonly workers: WorkerState[];
   /** Sorted by key. */
   readonly unowned: Item[];
+  /** Every lease's weight. */
+  readonly weights: number[];
 }
 
 function buildFleet(input: PlanInput): Fleet {
   const ids = [...new Set(input.workers)].sort(compareStrings);
-  const workers = ids.map((id): WorkerState => ({ id, held: [], load: 0, count: 0 }));
+  const workers = ids.map((id): WorkerState => ({ id, held: [], load: 0, count: 0, placedMax: 0 }));
   const byId = new Map(workers.map((w) => [w.id, w]));
   const unowned: Item[] = [];
   for (const lease of input.leases) {
@@ -122,7 +136,7 @@ function buildFleet(input: PlanInput): Fleet {
   }
   for (const w of workers) w.held.sort(lighterFirst);
   unowned.sort((a, b) => compareStrings(a.leaseKey, b.leaseKey));
-  return { workers, unowned };
+  return { workers, unowned, weights: input.leases.map((l) => weightOf(l.throughputKBps, input.minWeight)) };
 }
 
 function weightOf(throughputKBps: number | undefined, minWeight: number): number {
@@ -175,92 +189,117 @@ function excessLeases(workers: readonly WorkerState[], shares: ReadonlyMap<Worke
 
 // ---- Load ---------------------------------------------------------------------------------
 
-/** Unowned leases, heaviest first, each to the least loaded worker (ties by id). */
+/** Unowned leases, heaviest first, each to the least loaded worker (ties by id); they may still move in this plan. */
 function placeOnLeastLoaded(fleet: Fleet, plan: MutablePlan): void {
   const workers = new Heap<WorkerState>(lighterWorker);
   for (const w of fleet.workers) workers.push(w);
   for (const item of [...fleet.unowned].sort(heavierFirst)) {
     const to = workers.pop()!;
-    give(plan, item, undefined, to);
+    plan.assign.push({ leaseKey: item.leaseKey, to: to.id });
+    to.load += item.weight;
+    to.count++;
+    insertSorted(to.held, { ...item, assigned: plan.assign.length - 1 });
     workers.push(to);
   }
 }
 
-/**
- * If out of tolerance: first fills the workers short of both their count share and the average
- * load (joiners), then moves leases from the heaviest to the lightest workers until every load
- * is within half the tolerance of the average (hysteresis: no fine-tuning churn). Every move
- * lowers the larger load of its pair.
- */
-function balanceLoad(fleet: Fleet, plan: MutablePlan, budget: number, tolerance: number): void {
-  const workers = fleet.workers;
-  if (budget === 0 || !outOfTolerance(workers, tolerance)) return;
-  const average = workers.reduce((sum, w) => sum + w.load, 0) / workers.length;
-  const floorShare = Math.floor(workers.reduce((sum, w) => sum + w.count, 0) / workers.length);
-  const isShort = (w: WorkerState): boolean => w.count < floorShare && w.load < average;
-  const moves = fillShort(workers, plan, budget, isShort);
-  const high = average * (1 + tolerance / 2);
-  const low = average * (1 - tolerance / 2);
-  levelLoads(workers, plan, budget - moves, (from, to) => from.load > high || to.load < low);
+function insertSorted(held: Item[], item: Item): void {
+  let lo = 0;
+  let hi = held.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (lighterFirst(held[mid]!, item) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  held.splice(lo, 0, item);
 }
 
 /**
- * Moves leases from the heaviest workers to the lightest one that `wanted` accepts, while
- * `wanted` holds, and returns the number of moves. The heaviest gives its lease closest to half
- * the gap, if that lowers the pair's larger load; a worker with no such lease is passed over.
+ * The fair load ("water level") L: the average, except that a lease heavier than the level gets
+ * a worker to itself and leaves the rest to share what remains. A worker's excess is its load
+ * above max(L, its heaviest lease), so a worker alone with a hot lease is never over.
+ */
+function waterLevel(workers: readonly WorkerState[], weights: number[]): number {
+  weights.sort((a, b) => b - a);
+  let rest = weights.reduce((sum, w) => sum + w, 0);
+  let k = 0;
+  while (k < workers.length - 1 && k < weights.length && weights[k]! > rest / (workers.length - k)) rest -= weights[k++]!;
+  return rest / (workers.length - k);
+}
+
+function heaviestOf(w: WorkerState): number {
+  return Math.max(w.placedMax, w.held[w.held.length - 1]?.weight ?? 0);
+}
+
+/**
+ * If a worker is over the fair level L by more than `tolerance` x L, or under it by as much:
+ * first fills the workers short of both their count share and L (joiners), then moves leases
+ * from the workers with the most excess to the lightest until all are within half the
+ * tolerance (hysteresis: no fine-tuning churn, and a plan's result triggers nothing next time).
+ */
+function balanceLoad(fleet: Fleet, plan: MutablePlan, budget: number, tolerance: number): void {
+  const workers = fleet.workers;
+  const level = waterLevel(workers, fleet.weights);
+  const excess = (w: WorkerState): number => w.load - Math.max(level, heaviestOf(w));
+  const over = (w: WorkerState, t: number): boolean => excess(w) > t * level;
+  const under = (w: WorkerState, t: number): boolean => w.load < level * (1 - t);
+  if (budget === 0 || !workers.some((w) => over(w, tolerance) || under(w, tolerance))) return;
+  const floorShare = Math.floor(workers.reduce((sum, w) => sum + w.count, 0) / workers.length);
+  const isShort = (w: WorkerState): boolean => w.count < floorShare && w.load < level;
+  const moves = moveWhile(workers, plan, budget, excess, isShort, () => true);
+  moveWhile(workers, plan, budget - moves, excess, () => true, (from, to) => over(from, tolerance / 2) || under(to, tolerance / 2));
+}
+
+/**
+ * Moves leases from the workers with the most `excess` to the lightest worker that `receiverOk`
+ * accepts, while `wanted` holds, and returns the number of moves. The donor gives its lease
+ * closest to min(its excess, half the gap), if that lowers the larger load of the pair; a donor
+ * with no such lease is passed over.
  */
 function moveWhile(
   workers: readonly WorkerState[],
   plan: MutablePlan,
   budget: number,
+  excess: (w: WorkerState) => number,
   receiverOk: (w: WorkerState) => boolean,
   wanted: (from: WorkerState, to: WorkerState) => boolean,
 ): number {
-  const heaviest = new VersionedHeap((a: Loaded, b: Loaded) => b.load - a.load || compareStrings(a.id, b.id));
-  const lightest = new VersionedHeap(lighterWorker);
+  const donors = new VersionedHeap((w) => -excess(w));
+  const receivers = new VersionedHeap((w) => w.load);
   for (const w of workers) {
-    heaviest.push(w);
-    if (receiverOk(w)) lightest.push(w);
+    donors.push(w);
+    if (receiverOk(w)) receivers.push(w);
   }
   let moves = 0;
   while (moves < budget) {
-    const from = heaviest.peek();
-    const to = lightest.peek();
-    if (from === undefined || to === undefined || from === to || from.load <= to.load) break;
+    const from = donors.peek();
+    const to = receivers.peek();
+    if (from === undefined || to === undefined || from === to || from.load <= to.load || excess(from) <= 0) break;
     if (!receiverOk(to)) {
-      lightest.drop(to);
+      receivers.drop(to);
       continue;
     }
     if (!wanted(from, to)) break;
-    const item = takeClosest(from.held, (from.load - to.load) / 2, from.load - to.load);
+    const gap = from.load - to.load;
+    const item = takeClosest(from.held, Math.min(gap / 2, excess(from)), gap);
     if (item === undefined) {
-      heaviest.drop(from); // Nothing it holds lowers its load without raising the other above it.
+      donors.drop(from); // Nothing it holds lowers its load without raising the other above it.
       continue;
     }
-    give(plan, item, from, to);
-    heaviest.push(from);
-    heaviest.push(to);
-    lightest.push(from);
-    lightest.push(to);
-    moves++;
+    if (item.assigned === undefined) {
+      give(plan, item, from, to);
+      moves++;
+    } else {
+      plan.assign[item.assigned]!.to = to.id; // Placed by this plan: re-targeted, not moved.
+      from.load -= item.weight;
+      from.count--;
+      to.load += item.weight;
+      to.count++;
+    }
+    to.placedMax = Math.max(to.placedMax, item.weight);
+    for (const heap of [donors, receivers]) for (const w of [from, to]) heap.push(w);
   }
   return moves;
-}
-
-function fillShort(workers: readonly WorkerState[], plan: MutablePlan, budget: number, isShort: (w: WorkerState) => boolean): number {
-  return moveWhile(workers, plan, budget, isShort, () => true);
-}
-
-function levelLoads(workers: readonly WorkerState[], plan: MutablePlan, budget: number, wanted: (from: WorkerState, to: WorkerState) => boolean): number {
-  return moveWhile(workers, plan, budget, () => true, wanted);
-}
-
-function outOfTolerance(workers: readonly WorkerState[], tolerance: number): boolean {
-  const total = workers.reduce((sum, w) => sum + w.load, 0);
-  if (total === 0) return false;
-  const average = total / workers.length;
-  const loads = workers.map((w) => w.load);
-  return Math.max(...loads) > average * (1 + tolerance) || Math.min(...loads) < average * (1 - tolerance);
 }
 
 /**
@@ -309,12 +348,7 @@ function heavierFirst(a: Item, b: Item): number {
   return b.weight - a.weight || compareStrings(a.leaseKey, b.leaseKey);
 }
 
-interface Loaded {
-  readonly id: string;
-  readonly load: number;
-}
-
-function lighterWorker(a: Loaded, b: Loaded): number {
+function lighterWorker(a: WorkerState, b: WorkerState): number {
   return a.load - b.load || compareStrings(a.id, b.id);
 }
 
@@ -368,19 +402,19 @@ class Heap<T> {
 }
 
 /**
- * Workers ordered by a key that changes (their load): each push records the load it was pushed
- * with, and entries whose load is stale, or whose worker was dropped, are discarded lazily.
+ * Workers ordered by a key that changes (then by id): each push records the key it was pushed
+ * with, and entries whose key is stale, or whose worker was dropped, are discarded lazily.
  */
 class VersionedHeap {
-  private readonly heap: Heap<{ readonly worker: WorkerState; readonly load: number }>;
+  private readonly heap: Heap<{ readonly worker: WorkerState; readonly key: number }>;
   private readonly dropped = new Set<WorkerState>();
 
-  constructor(compare: (a: Loaded, b: Loaded) => number) {
-    this.heap = new Heap((a, b) => compare({ id: a.worker.id, load: a.load }, { id: b.worker.id, load: b.load }));
+  constructor(private readonly keyOf: (w: WorkerState) => number) {
+    this.heap = new Heap((a, b) => a.key - b.key || compareStrings(a.worker.id, b.worker.id));
   }
 
   push(worker: WorkerState): void {
-    if (!this.dropped.has(worker)) this.heap.push({ worker, load: worker.load });
+    if (!this.dropped.has(worker)) this.heap.push({ worker, key: this.keyOf(worker) });
   }
 
   drop(worker: WorkerState): void {
@@ -391,7 +425,7 @@ class VersionedHeap {
     for (;;) {
       const top = this.heap.peek();
       if (top === undefined) return undefined;
-      if (!this.dropped.has(top.worker) && top.load === top.worker.load) return top.worker;
+      if (!this.dropped.has(top.worker) && top.key === this.keyOf(top.worker)) return top.worker;
       this.heap.pop();
     }
   }
