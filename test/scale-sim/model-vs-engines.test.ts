@@ -142,5 +142,6 @@ function baseLease(leaseKey: string): Lease {
     childShardIds: [],
     hashKeyRange: undefined,
     checkpointOwner: undefined,
+    throughputKBps: undefined,
   };
 }

@@ -93,7 +93,7 @@ describe('the lease table items we write, read by the Java KCL 3.5.1 rules (capt
         ldr: 'worker-1',
         dep: '2',
         [slotAttribute('joinId', '2')]: 'worker-2',
-        [slotAttribute('moves', '1')]: encodeMoves([{ leaseKey: 'shardId-000000000002', to: 'worker-2' }]),
+        [slotAttribute('moves', '1')]: encodeMoves([{ leaseKey: 'shardId-000000000002', to: 'worker-2', toSlot: '2' }]),
       },
       increment: { lc: 1, sl: 2, chg: 1, h1: 1, h2: 1, e1: 1, e2: 1, n1: 2, n2: 2 },
     });
