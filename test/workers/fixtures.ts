@@ -30,6 +30,7 @@ export const FAST_CONSUMER: ConsumerTunables = {
   leaseTakingIntervalMillis: 250,
   shardSyncIntervalMillis: 1_000,
   leaseCleanupIntervalMillis: 1_000,
+  tableScanIntervalMillis: 1_000,
   gracefulShutdownTimeoutMillis: 5_000,
   idleTimeBetweenReadsMillis: 50,
   minTimeBetweenReadsMillis: 0,

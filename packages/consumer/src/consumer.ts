@@ -268,6 +268,7 @@ export class KinesisConsumer {
     const opened = await openStream(stream, this.#openDeps());
     if (this.#streams.add(opened) === 'alreadyConsumed') return 'alreadyConsumed';
     await this.#syncStream(opened, new Set(running.coordinator.state.table.keys()));
+    await running.coordinator.streamsChanged();
     running.coordinator.wake();
     return 'added';
   }
@@ -282,6 +283,7 @@ export class KinesisConsumer {
     const stream = this.#streams.find(streamNameOrARN);
     if (stream === undefined) return 'notConsumed';
     this.#streams.retire(stream);
+    await running.coordinator.streamsChanged().catch((error: unknown) => this.#events.emit('error', { error, source: 'release' }));
     await running.scheduler.retire();
     this.#streams.forget(stream);
     await this.#stopFanOut(stream);
@@ -331,7 +333,8 @@ export class KinesisConsumer {
       logger: this.#logger,
       onError: (error: unknown, source: 'takingRound' | 'renewal') => this.#events.emit('error', { error, source }),
     };
-    if (this.settings.coordination === 'fleet') return new FleetCoordinator(common);
+    const streams = this.#initialStreams === undefined ? {} : { streams: () => this.#streams.all().flatMap((s) => (s.streamIdentifier === undefined ? [] : [s.streamIdentifier])) };
+    if (this.settings.coordination === 'fleet') return new FleetCoordinator({ ...common, ...streams });
     return new LeaseCoordinator({ ...accepts, ...common, ...(this.#options.assignmentPolicy ? { policy: this.#options.assignmentPolicy } : {}) });
   }
 

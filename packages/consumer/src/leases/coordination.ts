@@ -47,6 +47,8 @@ export interface Coordination {
   release(leaseKey: string): Promise<'released' | 'notHeld'>;
   forget(leaseKey: string): void;
   deleteFinished(lease: Lease): Promise<boolean>;
+  /** Multi-stream: the streams this worker consumes changed (the leader stops giving it others' leases). */
+  streamsChanged(): Promise<void>;
   /** Bytes a held lease's processor was given: its throughput goes with its next checkpoint (fleet coordination balances on it). */
   recordProcessed(leaseKey: string, bytes: number): void;
 }

@@ -158,6 +158,9 @@ export class LeaseCoordinator implements Coordination {
     return [...live].sort()[0] === state.workerId;
   }
 
+  /** Nothing to publish: each worker takes only the leases it accepts (`accepts`). */
+  async streamsChanged(): Promise<void> {}
+
   /** Not measured: this protocol balances lease counts only. */
   recordProcessed(leaseKey: string, bytes: number): void {
     void leaseKey;

@@ -8,7 +8,7 @@ import { KeyedLocks } from '../keyed-locks.js';
 import { isFinished, type Lease } from '../lease.js';
 import type { LeaseStore } from '../lease-store.js';
 import { LEASE_METRICS } from '../metric-names.js';
-import { COUNTER_MODULUS, encodeMoves, FLEET, parseFleet, slotAttribute, slotAttributes, slotName, type FleetView, type Move } from './fleet-item.js';
+import { COUNTER_MODULUS, encodeMoves, encodeStreams, FLEET, parseFleet, slotAttribute, slotAttributes, slotName, type FleetView, type Move } from './fleet-item.js';
 import { FleetLeader, type LeaderSettings } from './fleet-leader.js';
 import type { FleetStore, FleetUpdate, FleetWriteResult } from './fleet-store.js';
 import { Sightings } from './sightings.js';
@@ -29,6 +29,8 @@ export interface FleetCoordinatorOptions extends FleetSettings {
   readonly logger?: Logger;
   /** Told of failures (they never stop the coordinator; the next heartbeat tries again). */
   readonly onError?: (error: unknown, source: 'takingRound' | 'renewal') => void;
+  /** Multi-stream: the stream identifiers this worker consumes, read at join and at streamsChanged(); undefined = every stream. */
+  readonly streams?: () => readonly string[] | undefined;
 }
 
 /** Waits between discovery attempts while the GSI has not caught up with an assignment. */
@@ -61,7 +63,7 @@ const DISCOVERY_RETRIES_MS = [100, 200, 400, 800, 1_600] as const;
  */
 export class FleetCoordinator implements Coordination {
   readonly workerId: string;
-  readonly settings: FleetSettings;
+  readonly settings: FleetSettings & Pick<FleetCoordinatorOptions, 'streams'>;
   #state: CoordinatorState;
   readonly #store: LeaseStore & FleetStore;
   readonly #clock: Clock;
@@ -203,6 +205,18 @@ export class FleetCoordinator implements Coordination {
     return result === 'ok' ? 'released' : 'notHeld';
   }
 
+  /**
+   * Multi-stream: this worker's streams changed (addStream, removeStream). Its item and the fleet
+   * item say so, so the leader stops giving it leases of streams it no longer consumes.
+   */
+  async streamsChanged(): Promise<void> {
+    const slot = this.#slot;
+    const streams = this.#streams();
+    if (slot === undefined || streams === undefined) return;
+    await this.#scope.run((signal) => this.#store.putWorker({ workerId: this.workerId, slot, streams }, signal));
+    await this.#writeFleet({ set: { [slotAttribute('streams', slot)]: encodeStreams(streams) } });
+  }
+
   forget(leaseKey: string): void {
     this.#apply((s) => lost(s, leaseKey));
   }
@@ -223,6 +237,10 @@ export class FleetCoordinator implements Coordination {
       await this.#tick().catch((e: unknown) => this.#reportError(e, 'renewal'));
       await this.#sleep(Math.max(0, this.#interval() - (this.#clock.now() - startedAt)));
     }
+  }
+
+  #streams(): readonly string[] | undefined {
+    return this.settings.streams?.();
   }
 
   #interval(): number {
@@ -269,7 +287,8 @@ export class FleetCoordinator implements Coordination {
     const counted = await this.#writeFleet({ increment: { [FLEET.lastSlot]: 1 }, createIfAbsent: true });
     if (counted.kind !== 'updated') return;
     const slot = slotName(Number(counted.fleet.get(FLEET.lastSlot) ?? 0));
-    await this.#scope.run((signal) => this.#store.putWorker({ workerId: this.workerId, slot }, signal));
+    const streams = this.#streams();
+    await this.#scope.run((signal) => this.#store.putWorker({ workerId: this.workerId, slot, ...(streams === undefined ? {} : { streams }) }, signal));
     const sentAt = this.#clock.now();
     const joined = await this.#writeFleet({
       set: {
@@ -277,6 +296,7 @@ export class FleetCoordinator implements Coordination {
         [slotAttribute('epoch', slot)]: 0,
         [slotAttribute('count', slot)]: 0,
         [slotAttribute('joinId', slot)]: this.workerId,
+        ...(streams === undefined ? {} : { [slotAttribute('streams', slot)]: encodeStreams(streams) }),
       },
     });
     if (joined.kind !== 'updated') return;

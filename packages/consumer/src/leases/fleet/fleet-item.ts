@@ -13,13 +13,14 @@ import type { FleetAttributes, FleetValue } from './fleet-store.js';
  * - `chg` N   +1 when a worker changed the table in a way the leader must scan for (new child leases)
  * - per slot s: `h<s>` N heartbeat (mod 100), `e<s>` N assignment epoch (+1 when its leases changed),
  *   `n<s>` N how many leases it should own, `j<s>` S its worker id until the leader has recorded it,
+ *   `k<s>` S the streams a multi-stream worker consumes (JSON), until the leader has recorded them,
  *   `m<s>` S moves it is asked to hand over (JSON [[leaseKey, toWorkerId, toSlot], ...]).
  */
 export const FLEET_ITEM_KEY = 'kinesis-kit:fleet';
 export const FLEET_ENTITY_TYPE = 'LEADER';
 
 export const FLEET = { leader: 'ldr', leaderCounter: 'lc', deputy: 'dep', lastSlot: 'sl', changes: 'chg' } as const;
-const SLOT_FIELDS = { heartbeat: 'h', epoch: 'e', count: 'n', joinId: 'j', moves: 'm' } as const;
+const SLOT_FIELDS = { heartbeat: 'h', epoch: 'e', count: 'n', joinId: 'j', streams: 'k', moves: 'm' } as const;
 type SlotField = keyof typeof SLOT_FIELDS;
 
 /** Counters that only need to differ from their last value wrap at this (a smaller number attribute). */
@@ -38,6 +39,8 @@ export interface SlotView {
   readonly epoch: number;
   readonly count: number;
   readonly joinId: string | undefined;
+  /** The streams a multi-stream worker consumes, until the leader has recorded them (see WorkerRecord.streams). */
+  readonly streams: readonly string[] | undefined;
   readonly moves: readonly Move[];
 }
 
@@ -72,6 +75,7 @@ export function parseFleet(attributes: FleetAttributes): FleetView {
         epoch: num(attributes.get(slotAttribute('epoch', slot))),
         count: num(attributes.get(slotAttribute('count', slot))),
         joinId: str(attributes.get(slotAttribute('joinId', slot))),
+        streams: parseStreams(str(attributes.get(slotAttribute('streams', slot)))),
         moves: parseMoves(str(attributes.get(slotAttribute('moves', slot)))),
       });
     }
@@ -84,6 +88,21 @@ export function parseFleet(attributes: FleetAttributes): FleetView {
     changes: num(attributes.get(FLEET.changes)),
     slots,
   };
+}
+
+/** A stream list as the fleet item and worker items carry it (JSON array of stream identifiers). */
+export function encodeStreams(streams: readonly string[]): string {
+  return JSON.stringify([...streams].sort());
+}
+
+export function parseStreams(encoded: string | undefined): readonly string[] | undefined {
+  if (encoded === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(encoded);
+    return Array.isArray(parsed) ? parsed.filter((s): s is string => typeof s === 'string') : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function encodeMoves(moves: readonly Move[]): string {

@@ -6,6 +6,7 @@ import { LEASE_METRICS } from '../metric-names.js';
 import { parentsDone } from '../../shards/lease-tree.js';
 import { encodeMoves, FLEET, slotAttribute, slotAttributes, type FleetView, type Move } from './fleet-item.js';
 import type { FleetStore, FleetUpdate, FleetValue, FleetWriteResult } from './fleet-store.js';
+import { parseMultiStreamLeaseKey } from '../../streams/stream-identifier.js';
 import { planAssignment, type Plan, type PlannedLease } from './plan.js';
 import type { Sightings } from './sightings.js';
 
@@ -54,6 +55,8 @@ export class FleetLeader {
   readonly #table = new Map<string, ObservedLease>();
   /** slot -> worker id. */
   readonly #workers = new Map<string, string>();
+  /** Multi-stream workers' streams, by worker id (absent: every stream). */
+  readonly #streams = new Map<string, readonly string[]>();
   /** Workers confirmed dead: their leases are placed as unowned. */
   readonly #dead = new Set<string>();
   readonly #since: number;
@@ -158,7 +161,11 @@ export class FleetLeader {
       this.#see(lease, at);
     }
     for (const key of this.#table.keys()) if (!seen.has(key)) this.#table.delete(key);
-    for (const worker of snapshot.workers) if (view.slots.has(worker.slot)) this.#known(worker.slot, worker.workerId);
+    for (const worker of snapshot.workers) {
+      if (!view.slots.has(worker.slot)) continue;
+      this.#known(worker.slot, worker.workerId);
+      if (worker.streams !== undefined) this.#streams.set(worker.workerId, worker.streams);
+    }
   }
 
   /** A lease as read or written at `at`: its counter's first sighting is kept while it does not change. */
@@ -182,13 +189,19 @@ export class FleetLeader {
     this.#dead.delete(workerId);
   }
 
-  /** New slots' worker ids, recorded; their join attributes are removed by this step's write. */
+  /** New slots' worker ids and workers' new stream lists, recorded; those attributes are removed by this step's write. */
   #recordJoins(view: FleetView): string[] {
     const removals: string[] = [];
     for (const [slot, seen] of view.slots) {
-      if (seen.joinId === undefined) continue;
-      this.#known(slot, seen.joinId);
-      removals.push(slotAttribute('joinId', slot));
+      if (seen.joinId !== undefined) {
+        this.#known(slot, seen.joinId);
+        removals.push(slotAttribute('joinId', slot));
+      }
+      const workerId = this.#workers.get(slot);
+      if (seen.streams !== undefined && workerId !== undefined) {
+        this.#streams.set(workerId, seen.streams);
+        removals.push(slotAttribute('streams', slot));
+      }
     }
     return removals;
   }
@@ -267,21 +280,46 @@ export class FleetLeader {
   async #place(view: FleetView, live: Map<string, string>): Promise<MutableUpdate> {
     const update = emptyUpdate();
     const movesPending = [...view.slots.values()].some((s) => s.moves.length > 0);
-    const leases = this.#placeable(live);
-    const plan = planAssignment({
-      workers: [...live.keys()],
-      leases,
-      balanceThroughput: this.#context.settings.balanceThroughput,
-      tolerance: TOLERANCE,
-      minWeight: MIN_WEIGHT_KBPS,
-      maxMoves: movesPending ? 0 : Number.MAX_SAFE_INTEGER,
-    });
+    const plan = this.#plan(this.#placeable(live), [...live.keys()], movesPending ? 0 : Number.MAX_SAFE_INTEGER);
     this.#planned = true;
     const received = await this.#assign(plan);
     for (const workerId of received) increment(update, slotAttribute('epoch', live.get(workerId)!), 1);
     this.#requestMoves(plan, live, update);
     this.#setCounts(view, live, plan, update);
     return update;
+  }
+
+  /**
+   * One plan per group of leases the same workers may hold: every lease, when every worker consumes
+   * every stream; else one group per set of workers consuming a stream (multi-stream workers that
+   * differ). A lease whose stream no live worker consumes is left alone.
+   */
+  #plan(leases: readonly PlannedLease[], workers: readonly string[], maxMoves: number): Plan {
+    const groups = new Map<string, { workers: readonly string[]; leases: PlannedLease[] }>();
+    for (const lease of leases) {
+      const stream = parseMultiStreamLeaseKey(lease.leaseKey)?.streamIdentifier;
+      const eligible = stream === undefined ? workers : workers.filter((w) => this.#streams.get(w)?.includes(stream) ?? true);
+      if (eligible.length === 0) continue;
+      const key = eligible.join('\n');
+      const group = groups.get(key) ?? { workers: eligible, leases: [] as PlannedLease[] };
+      group.leases.push(lease.owner === undefined || eligible.includes(lease.owner) ? lease : { ...lease, owner: undefined });
+      groups.set(key, group);
+    }
+    const assign: Plan['assign'][number][] = [];
+    const move: Plan['move'][number][] = [];
+    for (const group of groups.values()) {
+      const plan = planAssignment({
+        workers: group.workers,
+        leases: group.leases,
+        balanceThroughput: this.#context.settings.balanceThroughput,
+        tolerance: TOLERANCE,
+        minWeight: MIN_WEIGHT_KBPS,
+        maxMoves: maxMoves - move.length,
+      });
+      assign.push(...plan.assign);
+      move.push(...plan.move);
+    }
+    return { assign, move };
   }
 
   /** Leases the plan may place: unfinished, parents done, owner live, unowned, dead or expired. */

@@ -30,6 +30,8 @@ export interface TableSnapshot {
 export interface WorkerRecord {
   readonly workerId: string;
   readonly slot: string;
+  /** Multi-stream: the stream identifiers this worker consumes (the leader gives it no other leases); undefined = every stream. */
+  readonly streams?: readonly string[];
 }
 
 /** The fleet item's attributes other than its key and entityType: strings and numbers only. */

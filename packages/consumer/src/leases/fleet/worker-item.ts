@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ENTITY_TYPE_ATTRIBUTE, LEASE_ATTRIBUTES } from '../lease-item.js';
+import { encodeStreams, parseStreams } from './fleet-item.js';
 import type { WorkerRecord } from './fleet-store.js';
 
 /**
@@ -14,6 +15,8 @@ export const WORKER_ENTITY_TYPE = 'WORKER_METRIC_STATS';
 export const WORKER_ATTRIBUTES = { lastUpdateTime: 'lut', metricStats: 'sts', operatingRange: 'opr', properties: 'properties' } as const;
 /** The key in `properties` holding the worker's fleet slot. */
 export const SLOT_PROPERTY = 'kinesis-kit.slot';
+/** The key in `properties` holding a multi-stream worker's streams (JSON array of stream identifiers). */
+export const STREAMS_PROPERTY = 'kinesis-kit.streams';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -24,7 +27,9 @@ export function toWorkerItem(worker: WorkerRecord, nowMillis: number): Item {
     [WORKER_ATTRIBUTES.lastUpdateTime]: { N: String(Math.floor(nowMillis / 1000)) },
     [WORKER_ATTRIBUTES.metricStats]: { M: {} },
     [WORKER_ATTRIBUTES.operatingRange]: { M: {} },
-    [WORKER_ATTRIBUTES.properties]: { M: { [SLOT_PROPERTY]: { S: worker.slot } } },
+    [WORKER_ATTRIBUTES.properties]: {
+      M: { [SLOT_PROPERTY]: { S: worker.slot }, ...(worker.streams === undefined ? {} : { [STREAMS_PROPERTY]: { S: encodeStreams(worker.streams) } }) },
+    },
   };
 }
 
@@ -35,6 +40,9 @@ export function isWorkerItem(item: Item): boolean {
 /** The worker record in a WORKER_METRIC_STATS item; undefined when it carries no slot of ours (a Java worker's). */
 export function fromWorkerItem(item: Item): WorkerRecord | undefined {
   const workerId = item[LEASE_ATTRIBUTES.leaseKey]?.S;
-  const slot = item[WORKER_ATTRIBUTES.properties]?.M?.[SLOT_PROPERTY]?.S;
-  return workerId === undefined || slot === undefined || slot === '' ? undefined : { workerId, slot };
+  const properties = item[WORKER_ATTRIBUTES.properties]?.M;
+  const slot = properties?.[SLOT_PROPERTY]?.S;
+  if (workerId === undefined || slot === undefined || slot === '') return undefined;
+  const streams = parseStreams(properties?.[STREAMS_PROPERTY]?.S);
+  return streams === undefined ? { workerId, slot } : { workerId, slot, streams };
 }
