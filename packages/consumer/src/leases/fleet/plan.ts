@@ -198,7 +198,7 @@ function placeOnLeastLoaded(fleet: Fleet, plan: MutablePlan): void {
     plan.assign.push({ leaseKey: item.leaseKey, to: to.id });
     to.load += item.weight;
     to.count++;
-    insertSorted(to.held, { ...item, assigned: plan.assign.length - 1 });
+    insertSorted(to.held, { leaseKey: item.leaseKey, weight: item.weight, assigned: plan.assign.length - 1 });
     workers.push(to);
   }
 }
@@ -219,11 +219,12 @@ function insertSorted(held: Item[], item: Item): void {
  * a worker to itself and leaves the rest to share what remains. A worker's excess is its load
  * above max(L, its heaviest lease), so a worker alone with a hot lease is never over.
  */
-function waterLevel(workers: readonly WorkerState[], weights: number[]): number {
-  weights.sort((a, b) => b - a);
-  let rest = weights.reduce((sum, w) => sum + w, 0);
-  let k = 0;
-  while (k < workers.length - 1 && k < weights.length && weights[k]! > rest / (workers.length - k)) rest -= weights[k++]!;
+function waterLevel(workers: readonly WorkerState[], weights: readonly number[]): number {
+  const ascending = Float64Array.from(weights).sort(); // Numeric sort, no comparator calls.
+  let rest = ascending.reduce((sum, w) => sum + w, 0);
+  let k = 0; // Leases set aside, heaviest first.
+  const heaviest = (i: number): number => ascending[ascending.length - 1 - i]!;
+  while (k < workers.length - 1 && k < ascending.length && heaviest(k) > rest / (workers.length - k)) rest -= heaviest(k++);
   return rest / (workers.length - k);
 }
 
