@@ -42,6 +42,8 @@ export class ShardScheduler {
   readonly #logger: Logger;
   readonly #backoff: BackoffPolicy;
   readonly #running = new Map<string, ShardConsumer>();
+  /** Leases being released (the write in flight): never started again meanwhile. */
+  readonly #releasing = new Set<string>();
   readonly #handling = new Set<Promise<void>>();
   /** Running consumers whose lease the coordinator has already dropped (their leaseLost outcome must not forget a re-take). */
   readonly #lossReported = new WeakSet<ShardConsumer>();
@@ -143,7 +145,7 @@ export class ShardScheduler {
 
   /** Starts the lease's consumer if it is held, not running, not finished, its parents are done and no restart backoff is pending. */
   #evaluate(key: string): void {
-    if (this.#stopping || this.#running.has(key)) return;
+    if (this.#stopping || this.#running.has(key) || this.#releasing.has(key)) return;
     const held = this.#coordinator.heldLease(key);
     if (held === undefined) return;
     if (!this.#accepts(key)) {
@@ -213,6 +215,8 @@ export class ShardScheduler {
   }
 
   async #release(shardId: string, reason: 'shutdown' | 'shardEnded'): Promise<void> {
+    // Still held until the write lands: no evaluation may start a consumer for it meanwhile.
+    this.#releasing.add(shardId);
     try {
       await this.#coordinator.release(shardId);
     } catch (error) {
@@ -220,6 +224,8 @@ export class ShardScheduler {
       this.#options.emit('error', { error, source: 'release', shardId });
       this.#logger.warn('releasing a lease failed; it will expire instead', { shardId, reason, error: String(error) });
       this.#coordinator.forget(shardId);
+    } finally {
+      this.#releasing.delete(shardId);
     }
   }
 

@@ -85,6 +85,34 @@ describe('lease safety when DynamoDB stops answering (FaultProxy in front of dyn
   }, 60_000);
 });
 
+describe('the shard scheduler while a release is in flight (FaultProxy in front of dynalite)', () => {
+  let fleet: LeaseFleet;
+  let proxy: FaultProxy | undefined;
+
+  afterEach(async () => {
+    await fleet.close();
+    await proxy?.close();
+  });
+
+  it('never starts a second consumer for a lease whose release has not answered yet', async () => {
+    // Regression: the consumer was dropped from the running set before its release was written,
+    // so a round in between saw a held lease with no consumer and started one (two consumers of a
+    // lease that was about to belong to another worker).
+    fleet = new LeaseFleet();
+    const [x] = await fleet.createLeases(1);
+    proxy = await FaultProxy.start(inject('dynamoEndpoint'));
+    const a = fleet.start('a', { client: dynamoClient({ accountId: fleet.accountId, endpoint: proxy.endpoint }), settings: SAFETY });
+    const consumers = schedule(a);
+    await waitFor(() => consumers.length === 1, { description: 'a consumer for the lease' });
+    proxy.setPlan(({ operation, body }) => (operation === 'UpdateItem' && String(body.UpdateExpression).includes('REMOVE #leaseOwner') ? { kind: 'blackHole' } : undefined));
+    consumers[0]!.finish({ kind: 'shutdown' });
+    await waitFor(() => proxy!.blackHoled > 0, { description: 'the release to be sent (and never answered)' });
+    await fleet.rounds([a], 3);
+    expect(a.coordinator.heldLease(x!.leaseKey)).toBeDefined(); // still held: the release has not landed
+    expect(consumers).toHaveLength(1);
+  }, 60_000);
+});
+
 interface FakeConsumer extends ShardConsumer {
   toldLost: boolean;
   finish(outcome: ShardConsumerOutcome): void;
