@@ -334,7 +334,7 @@ export class KinesisConsumer {
       onError: (error: unknown, source: 'takingRound' | 'renewal') => this.#events.emit('error', { error, source }),
     };
     const streams = this.#initialStreams === undefined ? {} : { streams: () => this.#streams.all().flatMap((s) => (s.streamIdentifier === undefined ? [] : [s.streamIdentifier])) };
-    if (this.settings.coordination === 'fleet') return new FleetCoordinator({ ...common, ...streams });
+    if (this.settings.coordination === 'fleet') return new FleetCoordinator({ ...common, ...streams, ...accepts });
     return new LeaseCoordinator({ ...accepts, ...common, ...(this.#options.assignmentPolicy ? { policy: this.#options.assignmentPolicy } : {}) });
   }
 

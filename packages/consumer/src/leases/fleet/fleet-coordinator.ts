@@ -31,6 +31,8 @@ export interface FleetCoordinatorOptions extends FleetSettings {
   readonly onError?: (error: unknown, source: 'takingRound' | 'renewal') => void;
   /** Multi-stream: the stream identifiers this worker consumes, read at join and at streamsChanged(); undefined = every stream. */
   readonly streams?: () => readonly string[] | undefined;
+  /** Which leases this worker may hold (default all): one placed on it that it does not accept is given back at once. */
+  readonly accepts?: (leaseKey: string) => boolean;
 }
 
 /** Waits between discovery attempts while the GSI has not caught up with an assignment. */
@@ -63,7 +65,7 @@ const DISCOVERY_RETRIES_MS = [100, 200, 400, 800, 1_600] as const;
  */
 export class FleetCoordinator implements Coordination {
   readonly workerId: string;
-  readonly settings: FleetSettings & Pick<FleetCoordinatorOptions, 'streams'>;
+  readonly settings: FleetSettings & Pick<FleetCoordinatorOptions, 'streams' | 'accepts'>;
   #state: CoordinatorState;
   readonly #store: LeaseStore & FleetStore;
   readonly #clock: Clock;
@@ -450,6 +452,12 @@ export class FleetCoordinator implements Coordination {
     await this.#locks.run(key, async () => {
       const lease = await this.#scope.run((signal) => this.#store.getLease(key, signal));
       if (lease === undefined || lease.leaseOwner !== this.workerId || this.#stopping || this.#state.held.has(key)) return;
+      if (!(this.settings.accepts?.(key) ?? true)) {
+        // Placed before the leader learnt this worker stopped consuming its stream: give it back.
+        await this.#scope.run((signal) => this.#store.releaseLease(lease, signal));
+        this.wake();
+        return;
+      }
       const sentAt = this.#clock.now();
       const result = await this.#scope.run((signal) => this.#store.takeLease(lease, this.workerId, signal), this.#lifeEnds - sentAt);
       if (result.kind !== 'taken') return;
