@@ -1,15 +1,11 @@
 import {
-  CreateTableCommand,
   DeleteItemCommand,
-  DescribeTableCommand,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
   UpdateItemCommand,
-  UpdateTableCommand,
   type AttributeValue,
   type DynamoDBClient,
-  type TableDescription,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -26,14 +22,15 @@ import {
   withTimeout,
 } from '@kinesis-kit/core';
 import { comparePositions, SHARD_END, type Position } from '../position.js';
-import { causeName, isConditionalCheckFailed } from './dynamodb-errors.js';
+import { isConditionalCheckFailed } from './dynamodb-errors.js';
 import { InvalidLeaseItemError } from './errors.js';
 import { checkpointed, released, renewed, takenBy, withChildShards, type Lease } from './lease.js';
 import { fromItem, isLeaseItem, LEASE_ATTRIBUTES as A, storedShardIds, toItem, type LeaseItem } from './lease-item.js';
 import type { CreateResult, DeleteResult, LeaseStore, RequestCounts, WriteResult } from './lease-store.js';
 import { DynamoDBFleetTable } from './fleet/dynamodb-fleet-table.js';
 import type { FleetAttributes, FleetStore, FleetUpdate, FleetWriteResult, TableSnapshot, WorkerRecord } from './fleet/fleet-store.js';
-import { ensureLeaseTable, LEASE_OWNER_INDEX, type LeaseTableApi } from './lease-table.js';
+import { ensureLeaseTable } from './lease-table.js';
+import { dynamoDBLeaseTableApi } from './lease-table-commands.js';
 import { LEASE_METRICS } from './metric-names.js';
 
 export interface DynamoDBLeaseStoreOptions {
@@ -141,12 +138,12 @@ export class DynamoDBLeaseStore implements LeaseStore, FleetStore {
   }
 
   ensureTable(signal?: AbortSignal): Promise<'created' | 'exists'> {
-    const api: LeaseTableApi = {
+    const api = dynamoDBLeaseTableApi({
+      client: this.#client,
       tableName: this.tableName,
-      describeTable: (s) => this.#describeTable(s),
-      createTable: (s) => this.#createTable(s),
-      addOwnerIndex: (table, s) => this.#addOwnerIndex(table, s),
-    };
+      logger: this.#logger,
+      request: (operation, s, call) => this.#request(operation, s, call),
+    });
     return ensureLeaseTable(api, { clock: this.#clock, timeoutMs: this.#tableActiveTimeoutMs, pollMs: 250, ...(signal ? { signal } : {}) });
   }
 
@@ -382,70 +379,6 @@ export class DynamoDBLeaseStore implements LeaseStore, FleetStore {
         },
       },
     );
-  }
-
-  async #describeTable(signal?: AbortSignal): Promise<TableDescription | undefined> {
-    try {
-      const { Table } = await this.#request('DescribeTable', signal, (abortSignal) =>
-        this.#client.send(new DescribeTableCommand({ TableName: this.tableName }), { abortSignal }),
-      );
-      return Table;
-    } catch (error) {
-      if (causeName(error) === 'ResourceNotFoundException') return undefined;
-      throw error;
-    }
-  }
-
-  async #createTable(signal?: AbortSignal): Promise<'created' | 'inUse'> {
-    try {
-      await this.#request('CreateTable', signal, (abortSignal) =>
-        this.#client.send(
-          new CreateTableCommand({
-            TableName: this.tableName,
-            BillingMode: 'PAY_PER_REQUEST',
-            KeySchema: [{ AttributeName: A.leaseKey, KeyType: 'HASH' }],
-            AttributeDefinitions: LEASE_OWNER_INDEX.attributeDefinitions,
-            GlobalSecondaryIndexes: [{ IndexName: LEASE_OWNER_INDEX.name, KeySchema: LEASE_OWNER_INDEX.keySchema, Projection: LEASE_OWNER_INDEX.projection }],
-          }),
-          { abortSignal },
-        ),
-      );
-      return 'created';
-    } catch (error) {
-      if (causeName(error) === 'ResourceInUseException') return 'inUse';
-      throw error;
-    }
-  }
-
-  /**
-   * UpdateTable adding the GSI (as the KCL 3.x's createLeaseOwnerToLeaseKeyIndexIfNotExists: a
-   * provisioned table's GSI gets the table's capacity). Not waited for. A failure is a warning,
-   * not an error: without the index, owned leases are found by scanning (ownedLeaseKeys).
-   */
-  async #addOwnerIndex(table: TableDescription, signal?: AbortSignal): Promise<void> {
-    const throughput = table.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST' ? undefined : table.ProvisionedThroughput;
-    const provisioned =
-      throughput?.ReadCapacityUnits !== undefined && throughput.ReadCapacityUnits > 0 && throughput.WriteCapacityUnits !== undefined
-        ? { ProvisionedThroughput: { ReadCapacityUnits: throughput.ReadCapacityUnits, WriteCapacityUnits: throughput.WriteCapacityUnits } }
-        : {};
-    try {
-      await this.#request('UpdateTable', signal, (abortSignal) =>
-        this.#client.send(
-          new UpdateTableCommand({
-            TableName: this.tableName,
-            AttributeDefinitions: LEASE_OWNER_INDEX.attributeDefinitions,
-            GlobalSecondaryIndexUpdates: [
-              { Create: { IndexName: LEASE_OWNER_INDEX.name, KeySchema: LEASE_OWNER_INDEX.keySchema, Projection: LEASE_OWNER_INDEX.projection, ...provisioned } },
-            ],
-          }),
-          { abortSignal },
-        ),
-      );
-      this.#logger.info('adding the LeaseOwnerToLeaseKeyIndex GSI to the lease table', { table: this.tableName });
-    } catch (error) {
-      if (signal?.aborted === true) throw error;
-      this.#logger.warn('could not add the LeaseOwnerToLeaseKeyIndex GSI to the lease table', { table: this.tableName, error: (error as Error).message });
-    }
   }
 
   /** The lease in an item; undefined (quietly) for the KCL 3's non-lease items, with a warning for a broken lease. */

@@ -63,7 +63,7 @@ export async function ensureLeaseTable(api: LeaseTableApi, options: EnsureTableO
   } else {
     verifyKeySchema(api.tableName, existing);
   }
-  if (existing?.TableStatus !== 'ACTIVE') await waitUntilActive(api, options);
+  if (!isUsable(existing)) await waitUntilActive(api, options);
   if (existing !== undefined && !hasOwnerIndex(existing)) await api.addOwnerIndex(existing, options.signal);
   return outcome;
 }
@@ -89,9 +89,17 @@ async function waitUntilActive(api: LeaseTableApi, options: EnsureTableOptions):
     const table = await api.describeTable(options.signal);
     if (table !== undefined) verifyKeySchema(api.tableName, table);
     status = table?.TableStatus ?? 'absent';
-    if (status === 'ACTIVE') return;
+    if (isUsable(table)) return;
     const waited = options.clock.now() - startedAt;
     if (waited >= options.timeoutMs) throw new LeaseTableNotActiveError(api.tableName, status, Math.round(waited));
     await options.clock.sleep(options.pollMs, options.signal);
   }
+}
+
+/**
+ * ACTIVE, or UPDATING: a table being updated (a GSI being added, by us or a KCL 3.x worker, can
+ * take minutes on a large table) stays available for reads and writes, so it is not waited for.
+ */
+function isUsable(table: TableDescription | undefined): boolean {
+  return table?.TableStatus === 'ACTIVE' || table?.TableStatus === 'UPDATING';
 }

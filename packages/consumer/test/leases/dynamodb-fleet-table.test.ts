@@ -202,6 +202,33 @@ describe.each(ENGINES)('DynamoDBLeaseStore as a FleetStore against $engine', ({ 
   });
 });
 
+describe('DynamoDBLeaseStore upgrading a PROVISIONED table (DynamoDB Local; dynalite ignores an added GSI)', () => {
+  let local: DynamoDBClient;
+  beforeAll(() => {
+    local = dynamoClient({ accountId: testAccountId(), endpoint: inject('dynamoDBLocalEndpoint') });
+  });
+  afterAll(() => local.destroy());
+
+  it('adds the GSI to a PROVISIONED table with the table’s capacity, as the KCL 3.x does', async () => {
+    const tableName = uniqueName('provisioned-leases');
+    await local.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        ProvisionedThroughput: { ReadCapacityUnits: 7, WriteCapacityUnits: 3 },
+        KeySchema: [{ AttributeName: 'leaseKey', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'leaseKey', AttributeType: 'S' }],
+      }),
+    );
+    const upgraded = new DynamoDBLeaseStore({ client: local, tableName, backoff: NO_DELAY });
+    expect(await upgraded.ensureTable()).toBe('exists');
+    const { Table } = await local.send(new DescribeTableCommand({ TableName: tableName }));
+    expect(Table?.GlobalSecondaryIndexes?.[0]).toMatchObject({
+      IndexName: 'LeaseOwnerToLeaseKeyIndex',
+      ProvisionedThroughput: { ReadCapacityUnits: 7, WriteCapacityUnits: 3 },
+    });
+  });
+});
+
 describe('DynamoDBLeaseStore as a FleetStore behind a fault proxy (dynalite)', () => {
   let proxy: FaultProxy;
   let client: DynamoDBClient;
@@ -240,6 +267,20 @@ describe('DynamoDBLeaseStore as a FleetStore behind a fault proxy (dynalite)', (
       // Not applied (reset before forwarding); the retry fails its condition: the read back shows lc 2, not 9.
       expect(await store.updateFleet({ set: { lc: 9 }, conditions: [{ attribute: 'lc', equals: 1 }] })).toEqual({ kind: 'conditionFailed' });
       expect(await store.readFleet()).toEqual(new Map<string, string | number>([['ldr', 'w1'], ['lc', 2], ['h1', 1]]));
+    } finally {
+      proxy.setPlan(() => undefined);
+    }
+  });
+
+  it('a table whose GSI cannot be added (no UpdateTable permission) is still used, with a warning', async () => {
+    const tableName = uniqueName('old-leases');
+    await createTableWithoutIndex(client, tableName);
+    const logger = recordingLogger();
+    const denied = new DynamoDBLeaseStore({ client, tableName, backoff: NO_DELAY, logger });
+    proxy.setPlan(({ operation }) => (operation === 'UpdateTable' ? { kind: 'error', status: 400, code: 'AccessDeniedException' } : undefined));
+    try {
+      expect(await denied.ensureTable()).toBe('exists');
+      expect(logger.warnings).toEqual(['could not add the LeaseOwnerToLeaseKeyIndex GSI to the lease table']);
     } finally {
       proxy.setPlan(() => undefined);
     }
