@@ -11,7 +11,11 @@ export interface ConsumerEvents {
   readonly started: { readonly workerId: string };
   /** stop() finished: every lease this worker held was released (or had been lost). */
   readonly stopped: { readonly workerId: string };
-  /** This worker took a lease; `from` is the previous owner (expired or stolen), absent for an unassigned lease. */
+  /**
+   * This worker took a lease; `from` is the previous owner (expired or stolen), absent for an
+   * unassigned lease. With fleet coordination the leader places leases and `from` is absent: the
+   * leader's log and its Workers.DeclaredDead metric say whose leases it moved.
+   */
   readonly leaseTaken: { readonly shardId: string; readonly from: string | undefined };
   /** Another worker took a lease of ours (or it expired before we could renew it). */
   readonly leaseLost: { readonly shardId: string; readonly to: string | undefined };
