@@ -35,7 +35,18 @@ export interface KclRates {
 }
 
 const HOUR = 3_600_000;
-export const KCL3 = {
+export interface Kcl3Intervals {
+  readonly failoverTimeMillis: number;
+  readonly epsilonMillis: number;
+  readonly renewalMillis: number;
+  readonly leaseAssignmentMillis: number;
+  readonly leaseDiscoveryMillis: number;
+  readonly workerMetricsMillis: number;
+  readonly leaderHeartbeatMillis: number;
+  readonly recoveryAuditMillis: number;
+}
+
+export const KCL3: Kcl3Intervals = {
   failoverTimeMillis: 10_000,
   epsilonMillis: 25,
   renewalMillis: 10_000 / 3 - 25,
@@ -44,7 +55,20 @@ export const KCL3 = {
   workerMetricsMillis: 30_000,
   leaderHeartbeatMillis: 30_000,
   recoveryAuditMillis: 120_000,
-} as const;
+};
+
+/**
+ * The KCL 3.x tuned to fail over as fast as the fleet protocol (worst case failoverTimeMillis + 2 s):
+ * a dead worker's lease is seen expired at the first assignment run after failoverTimeMillis and
+ * picked up at its new owner's next discovery, so the two intervals together must fit in 2 s. Everything
+ * else at its defaults. This is the KCL "at the same failover time" the targets compare against.
+ */
+export const KCL3_SAME_FAILOVER: Kcl3Intervals = { ...KCL3, leaseAssignmentMillis: 1_000, leaseDiscoveryMillis: 1_000 };
+
+/** The KCL 3.x's worst-case failover after a SIGKILL: expiry, then up to one assignment run, then up to one discovery. */
+export function kcl3WorstFailoverMillis(intervals: Kcl3Intervals): number {
+  return intervals.failoverTimeMillis + intervals.leaseAssignmentMillis + intervals.leaseDiscoveryMillis;
+}
 
 /** A KCL 3.x lease item: every 2.x attribute, plus throughputKBps (renewal) and entityType. */
 function kclLease(shard: { ShardId: string; HashKeyRange: { StartingHashKey: string; EndingHashKey: string } }, owner: string, checkpoint: string): Item {
@@ -101,7 +125,7 @@ function pagedReadUnits(items: readonly Item[], consistent: boolean): { pages: n
  * The KCL 3.x fleet's DynamoDB requests and capacity per hour at steady state: W workers holding N
  * leases evenly; `checkpointEveryMs` > 0 adds one checkpoint per lease that often.
  */
-export function kcl3Rates(workers: number, leases: number, checkpointEveryMs: number): KclRates {
+export function kcl3Rates(workers: number, leases: number, checkpointEveryMs: number, intervals: Kcl3Intervals = KCL3): KclRates {
   const workerIds = Array.from({ length: workers }, (_, i) => `worker-${String(i).padStart(3, '0')}`);
   const checkpoint = checkpointEveryMs > 0 ? '1001' : 'TRIM_HORIZON';
   const items = simShards(leases).map((shard, i) => kclLease(shard, workerIds[i % workers]!, checkpoint));
@@ -112,20 +136,21 @@ export function kcl3Rates(workers: number, leases: number, checkpointEveryMs: nu
   const keysOnly = (owner: string) => items.filter((it) => it.leaseOwner?.S === owner).map((it) => ({ leaseOwner: it.leaseOwner!, leaseKey: it.leaseKey! }));
   const query = pagedReadUnits(keysOnly(workerIds[0]!), false);
 
-  const renewals = leases * perHour(KCL3.renewalMillis);
+  const KCL = intervals;
+  const renewals = leases * perHour(KCL.renewalMillis);
   const checkpoints = checkpointEveryMs > 0 ? leases * perHour(checkpointEveryMs) : 0;
-  const lamScans = perHour(KCL3.leaseAssignmentMillis) * (scan.pages + metricsScan.pages);
-  const auditScans = perHour(KCL3.recoveryAuditMillis) * scan.pages;
-  const queries = workers * perHour(KCL3.leaseDiscoveryMillis) * query.pages;
-  const metricsWrites = workers * perHour(KCL3.workerMetricsMillis);
-  const lockWrites = perHour(KCL3.leaderHeartbeatMillis);
-  const lockReads = (workers - 1) * perHour(KCL3.leaderHeartbeatMillis);
+  const lamScans = perHour(KCL.leaseAssignmentMillis) * (scan.pages + metricsScan.pages);
+  const auditScans = perHour(KCL.recoveryAuditMillis) * scan.pages;
+  const queries = workers * perHour(KCL.leaseDiscoveryMillis) * query.pages;
+  const metricsWrites = workers * perHour(KCL.workerMetricsMillis);
+  const lockWrites = perHour(KCL.leaderHeartbeatMillis);
+  const lockReads = (workers - 1) * perHour(KCL.leaderHeartbeatMillis);
   return {
     requests: { renewals, checkpoints, 'leader scans': lamScans + auditScans, 'GSI queries': queries, 'worker metrics': metricsWrites, 'leader lock': lockWrites + lockReads },
     readUnits:
-      perHour(KCL3.leaseAssignmentMillis) * (scan.units + metricsScan.units) +
-      perHour(KCL3.recoveryAuditMillis) * scan.units +
-      workers * perHour(KCL3.leaseDiscoveryMillis) * query.units +
+      perHour(KCL.leaseAssignmentMillis) * (scan.units + metricsScan.units) +
+      perHour(KCL.recoveryAuditMillis) * scan.units +
+      workers * perHour(KCL.leaseDiscoveryMillis) * query.units +
       lockReads * readUnits(itemSize(LOCK), true),
     writeUnits: (renewals + checkpoints) * leaseWrite + metricsWrites * writeUnits(undefined, workerMetrics(workerIds[0]!)) + lockWrites * writeUnits(LOCK, LOCK),
   };

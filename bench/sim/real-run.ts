@@ -126,9 +126,10 @@ export interface CountComparison {
 /**
  * Request counts of a real and a simulated window agree when they differ by at most one round of
  * the timer that sends them: a window of the same length holds the same number of timer ticks
- * give or take the one at each end, whose phase differs between runs. So Scan (one per worker per
- * taking round) may differ by `workers` plus 5 %, UpdateItem (renewals: one per lease per renewal
- * round) by `leases` plus 5 %; any other operation must match to within 5 % (at least 1).
+ * give or take the one at each end, whose phase differs between runs. With fleet coordination, Scan
+ * (the leader's, every tableScanIntervalMillis) may differ by 1 plus 5 %, UpdateItem (heartbeats:
+ * one per worker per second, four per second from the leader and from its deputy) by one second's
+ * worth, `workers` + 6, plus 5 %; any other operation must match to within 5 % (at least 1).
  * Capacity per successful request must match within 1 unit (the engines size numbers slightly
  * differently; they do not report what a failed condition costs, so that part is left out),
  * except Scan units when `scanUnits` is false (dynalite under-reports them).
@@ -140,7 +141,7 @@ export function compareCounts(real: Map<string, OperationStats>, simulated: Map<
     const r = real.get(operation) ?? emptyStats();
     const s = simulated.get(operation) ?? emptyStats();
     if (r.requests === 0 && s.requests === 0) continue;
-    const round = operation === 'Scan' ? size.workers : operation === 'UpdateItem' ? size.leases : 0;
+    const round = operation === 'Scan' ? 1 : operation === 'UpdateItem' ? size.workers + 6 : 0;
     const tolerance = Math.max(1, Math.ceil(round + 0.05 * Math.max(r.requests, s.requests)));
     const realUnits = unitsPerSuccess(r, 0);
     const simulatedUnits = unitsPerSuccess(s, s.failedWriteUnits);

@@ -23,7 +23,7 @@ import type { Retrieval } from './retrieval/retrieval.js';
 import { leaseHandleFor, type LeaseHandleDeps } from './shards/lease-handle.js';
 import { LeaderMaintenance } from './shards/maintenance.js';
 import { raceTimeout, ShardScheduler, type ShardConsumerStarter } from './shards/shard-scheduler.js';
-import { syncShards } from './shards/shard-sync.js';
+import { listShardsWithRetry, syncShards } from './shards/shard-sync.js';
 import { consumedStream, keyedChildren, shardIdOf, type ConsumedStream, type StreamSpec } from './streams/consumed-stream.js';
 import { openStream, type OpenStreamDeps } from './streams/stream-opener.js';
 import { StreamRegistry } from './streams/stream-registry.js';
@@ -226,9 +226,12 @@ export class KinesisConsumer {
     for (const stream of this.#streams.all()) await stream.fanOut?.start(signal); // single-stream; openStream starts the others
     await this.#store.ensureTable(signal);
     for (const spec of this.#initialStreams ?? []) this.#streams.add(await openStream(spec, this.#openDeps(), signal));
-    // Fleet coordination: the leader syncs shards in its first round (no scan per worker at start).
+    // Fleet coordination: the leader syncs shards in its first round (no scan per worker at start);
+    // each worker still lists its streams' shards once, so a missing stream fails start() here.
     const fleet = this.settings.coordination === 'fleet';
-    if (!fleet) {
+    if (fleet) {
+      for (const stream of this.#streams.all()) await listShardsWithRetry(stream.leasePort, this.#clock, signal);
+    } else {
       const leaseKeys = new Set((await this.#store.listLeases(signal)).map((l) => l.leaseKey));
       for (const stream of this.#streams.all()) await this.#syncStream(stream, leaseKeys, signal);
     }
