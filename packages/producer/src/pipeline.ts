@@ -422,15 +422,25 @@ export class Pipeline implements Resend {
   }
 
   /**
-   * The stream's record limit as read with a shard map. A change rebuilds what the lanes hold
-   * (aggregates are bounded by the limit) and fails the records now above it.
+   * The stream's record limit as read with a shard map. A change rebuilds every Kinesis record
+   * not yet sent (the open batch's and the lanes'; aggregates are bounded by the limit) and fails
+   * the user records now above it. Requests in flight are left to Kinesis's answer.
    */
   #applyMaxRecordBytes(bytes: number, readAt: number, now: number): void {
     this.#maxRecordBytesReadAt = readAt;
     if (bytes === this.#maxRecordBytes) return;
     this.#maxRecordBytes = bytes;
-    const held = this.#topology.reconfigure(laneSettings(this.#config, bytes));
+    const held: PendingRecord[] = [];
+    const lanes = new Set<ShardLane>();
+    for (const record of this.#batch.records) {
+      record.lane.inFlight--;
+      lanes.add(record.lane);
+      for (const member of record.members) held.push(member);
+    }
+    this.#batch = this.#newBatch();
+    for (const record of this.#topology.reconfigure(laneSettings(this.#config, bytes))) held.push(record);
     if (held.length > 0) this.reroute(held, now, now);
+    for (const lane of lanes) this.settledFrom(lane);
   }
 
   /** A new list of open shards: retire closed shards' lanes, re-route their records, verify mis-routes. */
