@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { InvalidShardMapError } from '@kinesis-kit/aggregation';
 import type { BackoffPolicy, Clock } from '@kinesis-kit/core';
-import { classifyRequestError } from './error-policy.js';
+import { classifyRequestError, isBisectable } from './error-policy.js';
 import { PutRecordsBatch } from './batch.js';
 import { Deque } from './deque.js';
 import type { PutRecordError } from './errors.js';
@@ -394,6 +394,7 @@ export class Pipeline implements Resend {
 
   #onOutcome(batch: PutRecordsBatch, outcome: RequestOutcome): void {
     this.#outcomes.handle(batch, outcome, this.#clock.now());
+    if (this.#autoRecordSize && refusedForContent(outcome)) this.#loader.request('record-too-large'); // the stream's limit may have been lowered
     this.pump();
   }
 
@@ -485,4 +486,11 @@ export class Pipeline implements Resend {
     this.#outcomes.failParked('NON_RETRIABLE', text, code, error);
     this.pump();
   }
+}
+
+/** Kinesis refused a record (or the request) as invalid: with 'auto', perhaps a lowered record limit. */
+function refusedForContent(outcome: RequestOutcome): boolean {
+  if (outcome.results === undefined) return isBisectable(classifyRequestError(outcome.error).code);
+  for (const result of outcome.results) if (result.errorCode === 'InvalidArgumentException' || result.errorCode === 'ValidationException') return true;
+  return false;
 }

@@ -79,6 +79,25 @@ describe("maxRecordSize 'auto'", () => {
   });
 });
 
+describe("maxRecordSize 'auto': a lowered limit", () => {
+  it('a record refused by Kinesis as invalid makes the producer read the limit again; later records above it fail before being sent', async () => {
+    const { clock, fake, producer } = fakeProducer({ shards: 1, maxRecordSize: 'auto' });
+    fake.maxRecordBytes = 10 * MiB;
+    const first = track([producer.put({ partitionKey: 'k', data: bytes(10) })]);
+    await clock.runUntil(() => first.settled === 1, 5_000);
+    fake.maxRecordBytes = MiB; // UpdateMaxRecordSize down, unknown to the producer
+    const data = bytes(2 * MiB);
+    const refused = track([producer.put({ partitionKey: 'k', data })]);
+    await clock.runUntil(() => refused.settled === 1 && fake.maxRecordSizeCalls === 2, 10_000);
+    expect(refused.rejected).toMatchObject([{ code: 'NON_RETRIABLE', causeCode: 'InvalidArgumentException' }]);
+    await clock.advance(100); // let the read complete (the next put comes well within MAX_RECORD_SIZE_RECHECK_MS of it)
+    const sent = fake.requests.length;
+    await expect(producer.put({ partitionKey: 'k', data })).rejects.toMatchObject({ code: 'RECORD_TOO_LARGE' });
+    expect(fake.requests).toHaveLength(sent);
+    await producer.close();
+  });
+});
+
 describe('aggregates and requests stay within the limits', () => {
   it("never builds an aggregate above the stream's limit, even with aggregation.maxSize 10 MiB", async () => {
     const { clock, fake, producer } = fakeProducer({ shards: 1, maxRecordSize: 'auto', aggregation: { maxSize: 10 * MiB } });
