@@ -199,12 +199,18 @@ export class FleetCoordinator implements Coordination {
   /** Gives a held lease up: to the worker it is being moved to, or to nobody (the leader places it). */
   async release(leaseKey: string): Promise<'released' | 'notHeld'> {
     const move = this.#moves.get(leaseKey);
-    const result =
-      move === undefined
-        ? await this.#ownerWrite(leaseKey, (lease, signal) => this.#store.releaseLease(lease, signal), releasedIn)
-        : await this.#ownerWrite(leaseKey, (lease, signal) => this.#store.takeLease(lease, move.to, signal), releasedIn);
-    if (move !== undefined) await this.#moved(leaseKey, move, result === 'ok');
-    return result === 'ok' ? 'released' : 'notHeld';
+    if (move === undefined) {
+      const result = await this.#ownerWrite(leaseKey, (lease, signal) => this.#store.releaseLease(lease, signal), releasedIn);
+      return result === 'ok' ? 'released' : 'notHeld';
+    }
+    let handedOver = false;
+    try {
+      handedOver = (await this.#ownerWrite(leaseKey, (lease, signal) => this.#store.takeLease(lease, move.to, signal), releasedIn)) === 'ok';
+    } finally {
+      // Done either way: a failed hand-over leaves the lease ours in the table (forget() then adopts it again).
+      await this.#moved(leaseKey, move, handedOver);
+    }
+    return handedOver ? 'released' : 'notHeld';
   }
 
   /**
@@ -219,8 +225,14 @@ export class FleetCoordinator implements Coordination {
     await this.#writeFleet({ set: { [slotAttribute('streams', slot)]: encodeStreams(streams) } });
   }
 
+  /**
+   * Drops a lease this worker stopped consuming without a write of its own landing (a release
+   * that failed, a consumer that ended with leaseLost). If the table still says it is ours, the
+   * next heartbeat's discovery adopts it again (a conditional write: never over another owner).
+   */
   forget(leaseKey: string): void {
     this.#apply((s) => lost(s, leaseKey));
+    this.#epochDone = undefined;
   }
 
   async deleteFinished(lease: Lease): Promise<boolean> {

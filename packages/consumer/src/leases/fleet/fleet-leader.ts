@@ -59,6 +59,8 @@ export class FleetLeader {
   readonly #streams = new Map<string, readonly string[]>();
   /** Leases this leader asked a worker (by slot) to hand over: read again once the worker has done so. */
   readonly #movesAsked = new Map<string, readonly string[]>();
+  /** Slots that received leases and have not been told yet (their epoch not yet bumped by a successful write). */
+  readonly #toTell = new Set<string>();
   /** Workers confirmed dead: their leases are placed as unowned. */
   readonly #dead = new Set<string>();
   readonly #since: number;
@@ -135,7 +137,10 @@ export class FleetLeader {
     const update = settling || live.size === 0 ? emptyUpdate() : await this.#place(view, live);
     for (const name of removals) (update.remove as string[]).push(name);
     this.#chooseDeputy(view, live, update);
-    if (hasChanges(update)) await this.#context.writeFleet({ ...update, conditions: [{ attribute: FLEET.leader, equals: this.#context.workerId }] });
+    if (hasChanges(update)) {
+      const written = await this.#context.writeFleet({ ...update, conditions: [{ attribute: FLEET.leader, equals: this.#context.workerId }] });
+      if (written.kind === 'updated') this.#toTell.clear();
+    }
     await this.#context.onRound(this.#table);
   }
 
@@ -296,8 +301,9 @@ export class FleetLeader {
     const movesPending = this.#movesAsked.size > 0 || [...view.slots.values()].some((s) => s.moves.length > 0);
     const plan = this.#plan(this.#placeable(live), [...live.keys()], movesPending ? 0 : Number.MAX_SAFE_INTEGER);
     this.#planned = true;
-    const received = await this.#assign(plan);
-    for (const workerId of received) increment(update, slotAttribute('epoch', live.get(workerId)!), 1);
+    for (const workerId of await this.#assign(plan)) this.#toTell.add(live.get(workerId)!);
+    // Told until a fleet write carrying the epochs succeeds (a failed step's placements are not lost).
+    for (const slot of this.#toTell) if (view.slots.has(slot)) increment(update, slotAttribute('epoch', slot), 1);
     this.#requestMoves(plan, live, update);
     this.#setCounts(view, live, plan, update);
     return update;
@@ -377,7 +383,9 @@ export class FleetLeader {
     await pool(plan.assign, async ({ leaseKey, to }) => {
       const observed = this.#table.get(leaseKey);
       if (observed === undefined) return;
-      const result = await store.takeLease(observed.lease, to);
+      // A placement that fails (throttled past its retries, a deleted table) is read again and
+      // placed at a later step; the others still go out, and their owners are still told.
+      const result = await store.takeLease(observed.lease, to).catch(() => ({ kind: 'failed' as const }));
       if (result.kind === 'taken') {
         this.#see(result.lease, clock.now());
         metrics.count(LEASE_METRICS.leasesAssigned);
@@ -386,7 +394,7 @@ export class FleetLeader {
         stale.push(leaseKey);
       }
     });
-    await this.#refresh(stale);
+    await this.#refresh(stale).catch(() => stale.forEach((key) => this.#table.delete(key)));
     return received;
   }
 
