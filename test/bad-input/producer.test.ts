@@ -61,6 +61,31 @@ describe('bad input: producer', () => {
     await sandwich('oversized', { partitionKey: 'k', data: new Uint8Array(1024 * 1024) }, { code: 'RECORD_TOO_LARGE' });
   });
 
+  it('record above the stream limit with maxRecordSize auto', async () => {
+    // The stream was never raised (DescribeStreamSummary has no MaxRecordSizeInKiB: 1 MiB).
+    const auto = new KinesisProducer({ streamName: stream.streamName, kinesisClient: kinesis, maxRecordSize: 'auto', recordMaxBufferedTime: 20 });
+    try {
+      const bad = { partitionKey: 'k', data: new Uint8Array(1024 * 1024) };
+      const [before, error, after] = await Promise.all([
+        auto.put(good('auto-before')),
+        auto.put(bad).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+        auto.put(good('auto-after')),
+      ]);
+      expect(before).toHaveProperty('sequenceNumber');
+      expect(after).toHaveProperty('sequenceNumber');
+      expect(error).toBeInstanceOf(PutRecordError);
+      expect(error).toMatchObject({ code: 'RECORD_TOO_LARGE', retriable: false, attempts: [] });
+      expect((error as PutRecordError).record).toBe(bad);
+      const stored = await storedTexts();
+      expect(stored.has('auto-before') && stored.has('auto-after')).toBe(true);
+    } finally {
+      await auto.close();
+    }
+  });
+
   it('empty partition key', async () => {
     await sandwich('empty-key', { partitionKey: '', data: encoder.encode('x') }, { code: 'INVALID_PARTITION_KEY' });
   });

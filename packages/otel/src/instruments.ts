@@ -147,6 +147,8 @@ export const CONSUMER_INSTRUMENTS: Readonly<Record<string, InstrumentMapping>> =
   'Leases.Released': lease('released'),
   'Leases.Created': lease('created'),
   'Leases.CleanedUp': lease('cleaned_up'),
+  'Leases.Assigned': lease('assigned'),
+  'Workers.DeclaredDead': counter('kinesis_kit.consumer.workers.declared_dead', '{worker}', 'Workers the fleet leader declared dead (no heartbeat for failoverTimeMillis)'),
 };
 
 /** Every metric the library reports, by the name it reports it under. */

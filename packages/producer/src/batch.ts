@@ -1,4 +1,4 @@
-import type { OutgoingRecord } from './records.js';
+import type { OutgoingRecord } from './lane.js';
 
 /**
  * One PutRecords request being filled: at most `maxCount` Kinesis records and `maxBytes`

@@ -43,8 +43,10 @@ export interface MisroutedAggregateEvent {
 
 export interface ShardMapEvent {
   readonly shardCount: number;
-  /** What asked for the refresh: `startup`, `shard-mismatch`, `no-shard-for-key`. */
+  /** What asked for the refresh: `startup`, `shard-mismatch`, `no-shard-for-key`, `record-too-large`. */
   readonly reason: string;
+  /** The stream's largest record in bytes as read with this map (`maxRecordSize: 'auto'` only). */
+  readonly maxRecordSize?: number;
 }
 
 /** One ListShards attempt of a shard map load failed. */

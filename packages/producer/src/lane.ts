@@ -1,8 +1,8 @@
-import { RecordAggregator, type HashKeyRange, type ShardLike } from '@kinesis-kit/aggregation';
+import { AGGREGATED_PARTITION_KEY, RecordAggregator, type HashKeyRange, type OuterRecord, type ShardLike } from '@kinesis-kit/aggregation';
 import { Deque } from './deque.js';
 import { SHARD_BYTES_PER_SECOND, SHARD_RECORDS_PER_SECOND } from './limits.js';
 import type { ProducerConfig } from './options.js';
-import { OutgoingRecord, type PendingRecord } from './records.js';
+import type { PendingRecord } from './records.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface LaneSettings {
@@ -13,10 +13,15 @@ export interface LaneSettings {
   readonly bytesPerSecond: number;
 }
 
-/** Lane settings from the producer's options: the token bucket runs at rateLimit % of the shard limits. */
-export function laneSettings(config: ProducerConfig): LaneSettings {
+/**
+ * Lane settings from the producer's options and the stream's record limit: the token bucket runs
+ * at rateLimit % of the shard limits, and an aggregate (data + its 1-byte partition key "a") never
+ * exceeds the stream's limit, whatever aggregation.maxSize says.
+ */
+export function laneSettings(config: ProducerConfig, maxRecordBytes: number): LaneSettings {
   const rate = config.rateLimit / 100;
-  const { enabled, maxSize, maxCount } = config.aggregation;
+  const { enabled, maxCount } = config.aggregation;
+  const maxSize = Math.min(config.aggregation.maxSize, maxRecordBytes - AGGREGATED_PARTITION_KEY.length);
   return {
     aggregation: enabled ? { maxSize, maxCount } : undefined,
     maxBufferedTime: config.recordMaxBufferedTime,
@@ -47,8 +52,8 @@ export class ShardLane implements ShardLike {
   readonly waitsFor = new Set<ShardLane>();
   /** Ordered mode, once retired: the lanes that wait for this one. */
   readonly gates: ShardLane[] = [];
-  readonly #settings: LaneSettings;
-  readonly #aggregator: RecordAggregator | undefined;
+  #settings: LaneSettings;
+  #aggregator: RecordAggregator | undefined;
   #members: PendingRecord[] = [];
 
   constructor(shardId: string, hashKeyRange: HashKeyRange, settings: LaneSettings, now: number) {
@@ -137,8 +142,63 @@ export class ShardLane implements ShardLike {
     return out;
   }
 
+  /**
+   * Takes new settings (the stream's record limit changed). Returns every user record not in
+   * flight, oldest first, for the caller to build again under the new limits.
+   */
+  reconfigure(settings: LaneSettings): PendingRecord[] {
+    const records = this.takeAll();
+    this.#settings = settings;
+    this.#aggregator = settings.aggregation === undefined ? undefined : new RecordAggregator(settings.aggregation);
+    return records;
+  }
+
   /** Puts `records` at the front of the queue, keeping their order. */
   pushFront(records: readonly OutgoingRecord[]): void {
     for (let i = records.length - 1; i >= 0; i--) this.queue.unshift(records[i]!);
+  }
+}
+
+/**
+ * One Kinesis record on its way: an aggregate of user records predicted for the same shard,
+ * or one user record alone, bound for the shard its lane predicts.
+ */
+export class OutgoingRecord {
+  readonly outer: OuterRecord;
+  readonly members: readonly PendingRecord[];
+  /** The lane of the predicted shard. */
+  readonly lane: ShardLane;
+  /** Data + partition key bytes of the outer record (what PutRecords and the shard limit count). */
+  readonly size: number;
+  /** When its oldest member was accepted. */
+  readonly firstAcceptedAt: number;
+  /** When it must be sent: its oldest member's acceptance + recordMaxBufferedTime. */
+  readonly sendBy: number;
+  /** Its earliest member expiry. */
+  readonly expiresAt: number;
+  /** Not to be sent before this clock time (retry backoff). */
+  readyAt = 0;
+
+  constructor(outer: OuterRecord, members: readonly PendingRecord[], lane: ShardLane, size: number, maxBufferedTime: number) {
+    this.outer = outer;
+    this.members = members;
+    this.lane = lane;
+    this.size = size;
+    let oldest = Number.POSITIVE_INFINITY;
+    let expiresAt = Number.POSITIVE_INFINITY;
+    for (const member of members) {
+      if (member.acceptedAt < oldest) oldest = member.acceptedAt;
+      if (member.expiresAt < expiresAt) expiresAt = member.expiresAt;
+    }
+    this.firstAcceptedAt = oldest;
+    this.sendBy = oldest + maxBufferedTime;
+    this.expiresAt = expiresAt;
+  }
+
+  /** Failed attempts of its most-tried member: the retry number its backoff is computed from. */
+  get failures(): number {
+    let most = 0;
+    for (const member of this.members) if (member.failures > most) most = member.failures;
+    return most;
   }
 }

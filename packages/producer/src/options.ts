@@ -6,6 +6,7 @@ import {
 } from '@kinesis-kit/aggregation';
 import { checks, option, resolveOptions, type CrossCheck, type OptionValues } from '@kinesis-kit/core';
 import {
+  DEFAULT_COLLECTION_MAX_BYTES,
   DEFAULT_MAX_RECORD_BYTES,
   LARGE_MAX_RECORD_BYTES,
   PUT_RECORDS_MAX_BYTES,
@@ -15,6 +16,13 @@ import {
 /** Per-shard write ordering: none (fastest) or per shard, hence per partition key (see docs/producer.md). */
 export type Ordering = 'none' | 'per-shard';
 export type Jitter = 'full' | 'equal' | 'none';
+/** Bytes, or `'auto'`: the stream's own limit, read with DescribeStreamSummary (see docs/producer.md). */
+export type MaxRecordSize = number | 'auto';
+
+const integerOrAuto =
+  (max: number) =>
+  (value: unknown): string | undefined =>
+    value === 'auto' || checks.integer(1, max)(value) === undefined ? undefined : `must be 'auto' or an integer from 1 to ${max}`;
 
 /**
  * Every tunable option of KinesisProducer, declared once: default, one-line meaning, accepted
@@ -45,7 +53,7 @@ export const PRODUCER_OPTIONS = {
     javaName: 'CollectionMaxCount',
   }),
   collectionMaxSize: option(
-    PUT_RECORDS_MAX_BYTES,
+    DEFAULT_COLLECTION_MAX_BYTES,
     'Most bytes (data + partition keys) in one PutRecords request; a larger record is sent alone.',
     checks.integer(1, PUT_RECORDS_MAX_BYTES),
     { javaName: 'CollectionMaxSize', shownDefault: '5 MiB' },
@@ -55,10 +63,10 @@ export const PRODUCER_OPTIONS = {
     javaName: 'RateLimit',
   }),
   failIfThrottled: option(false, 'Fail a record at its first throttling instead of retrying it.', checks.boolean(), { javaName: 'FailIfThrottled' }),
-  maxRecordSize: option(
+  maxRecordSize: option<MaxRecordSize>(
     DEFAULT_MAX_RECORD_BYTES,
-    "Largest user record (data + partition key) accepted by put(); raise it only with the stream's MaxRecordSize.",
-    checks.integer(1, LARGE_MAX_RECORD_BYTES),
+    "Largest user record (data + partition key), in bytes, or 'auto': the stream's MaxRecordSizeInKiB, read at start and on every shard map refresh.",
+    integerOrAuto(LARGE_MAX_RECORD_BYTES),
     { shownDefault: '1 MiB' },
   ),
   requestTimeout: option(6_000, 'A PutRecords or ListShards call not answered within this many ms is aborted and retried.', checks.integer(1, 600_000), {
@@ -100,8 +108,8 @@ export interface ProducerTuning {
   readonly rateLimit?: number;
   /** KPL FailIfThrottled. Default false. */
   readonly failIfThrottled?: boolean;
-  /** Largest user record in bytes (data + partition key), up to 10 MiB. Default 1 MiB. */
-  readonly maxRecordSize?: number;
+  /** Largest user record in bytes (data + partition key), up to 10 MiB, or `'auto'` (the stream's limit). Default 1 MiB. */
+  readonly maxRecordSize?: MaxRecordSize;
   /** KPL RequestTimeout (ms). Default 6,000. */
   readonly requestTimeout?: number;
   /** Retry delays: exponential with jitter. Default 100 ms doubling up to 5 s, full jitter. */
@@ -124,7 +132,7 @@ export interface ProducerConfig {
   readonly maxConcurrentRequests: number;
   readonly rateLimit: number;
   readonly failIfThrottled: boolean;
-  readonly maxRecordSize: number;
+  readonly maxRecordSize: MaxRecordSize;
   readonly requestTimeout: number;
   readonly backoff: { readonly initialDelayMs: number; readonly maxDelayMs: number; readonly multiplier: number; readonly jitter: Jitter };
   readonly ordering: Ordering;
@@ -137,12 +145,20 @@ const NESTED = ['aggregation', 'backoff'] as const;
 const CROSS_CHECKS: readonly CrossCheck<ProducerOptionSpecs>[] = [
   (v) => (v.recordMaxBufferedTime < v.recordTtl ? undefined : 'recordMaxBufferedTime must be less than recordTtl'),
   (v) =>
-    v['aggregation.maxSize'] < v.maxRecordSize
+    v.maxRecordSize === 'auto' || v['aggregation.maxSize'] < v.maxRecordSize
       ? undefined
       : 'aggregation.maxSize must be less than maxRecordSize (an aggregate plus its 1-byte partition key is one Kinesis record)',
-  (v) => (v.maxBufferedBytes >= v.maxRecordSize ? undefined : 'maxBufferedBytes must be at least maxRecordSize, or a large record could never be accepted'),
+  (v) =>
+    v.maxBufferedBytes >= recordCeiling(v.maxRecordSize)
+      ? undefined
+      : "maxBufferedBytes must be at least maxRecordSize (10 MiB with 'auto'), or a large record could never be accepted",
   (v) => (v['backoff.initialDelayMs'] <= v['backoff.maxDelayMs'] ? undefined : 'backoff.initialDelayMs must not exceed backoff.maxDelayMs'),
 ];
+
+/** The largest record put() may accept: the configured size, or with 'auto' the largest any stream takes (10 MiB). */
+export function recordCeiling(maxRecordSize: MaxRecordSize): number {
+  return maxRecordSize === 'auto' ? LARGE_MAX_RECORD_BYTES : maxRecordSize;
+}
 
 /**
  * Fills in defaults and validates the tunable options (always, with cross-field rules); keys in

@@ -3,14 +3,13 @@ import type { Attempt, BackoffPolicy, ErrorClass } from '@kinesis-kit/core';
 import { classifyRecordCode, classifyRequestError, isBisectable } from './error-policy.js';
 import type { PutRecordsBatch } from './batch.js';
 import { PutRecordError, type PutRecordErrorCode } from './errors.js';
-import type { ShardLane } from './lane.js';
+import type { OutgoingRecord, ShardLane } from './lane.js';
 import type { PutRecordsEntryResult } from './port.js';
-import type { OutgoingRecord, PendingRecord } from './records.js';
+import type { PendingRecord } from './records.js';
 import type { RequestOutcome } from './sender.js';
-import type { RefreshReason } from './shard-map-loader.js';
+import type { MapFailure, RefreshReason } from './shard-map-loader.js';
 import type { Topology } from './topology.js';
 import type { PipelineHooks } from './hooks.js';
-import type { MapFailure } from './unrouted.js';
 
 /** The error code recorded in the attempt of an aggregate that was stored on the wrong shard. */
 export const MISROUTED_AGGREGATE = 'MisroutedAggregate';

@@ -1,18 +1,19 @@
 import { setMaxListeners } from 'node:events';
 import { InvalidShardMapError } from '@kinesis-kit/aggregation';
 import type { BackoffPolicy, Clock } from '@kinesis-kit/core';
-import { classifyRequestError } from './error-policy.js';
+import { classifyRequestError, isBisectable } from './error-policy.js';
 import { PutRecordsBatch } from './batch.js';
 import { Deque } from './deque.js';
 import type { PutRecordError } from './errors.js';
 import type { PipelineHooks } from './hooks.js';
-import { laneSettings, type ShardLane } from './lane.js';
+import { laneSettings, type OutgoingRecord, type ShardLane } from './lane.js';
+import { LARGE_MAX_RECORD_BYTES } from './limits.js';
 import type { ProducerConfig } from './options.js';
 import { OutcomeHandler, expireBefore, fail, type Resend } from './outcomes.js';
 import type { KinesisWritePort, ShardDescription } from './port.js';
-import type { OutgoingRecord, PendingRecord } from './records.js';
+import type { PendingRecord } from './records.js';
 import { Sender, type RequestOutcome } from './sender.js';
-import { ShardMapLoader, type RefreshReason } from './shard-map-loader.js';
+import { MAX_RECORD_SIZE_RECHECK_MS, ShardMapLoader, type RefreshReason } from './shard-map-loader.js';
 import { TimerQueue } from './timer-queue.js';
 import { WakeTimer } from './timer.js';
 import { Topology, releaseGates } from './topology.js';
@@ -58,6 +59,12 @@ export class Pipeline implements Resend {
   /** Halves of requests refused as a whole (bisect()), sent before anything else. */
   readonly #halves = new Deque<PutRecordsBatch>();
   #batch: PutRecordsBatch;
+  /** `maxRecordSize: 'auto'`: the stream's limit is read with every shard map. */
+  readonly #autoRecordSize: boolean;
+  /** Largest Kinesis record the stream takes (data + partition key); with 'auto', 10 MiB until first read. */
+  #maxRecordBytes: number;
+  /** When the load that read #maxRecordBytes began. */
+  #maxRecordBytesReadAt = Number.NEGATIVE_INFINITY;
   #eager = 0;
   #sealedCount = 0;
   #sealedBytes = 0;
@@ -73,7 +80,9 @@ export class Pipeline implements Resend {
     this.#hooks = hooks;
     this.#underPressure = options.underPressure;
     this.#ordered = config.ordering === 'per-shard';
-    this.#topology = new Topology(laneSettings(config), this.#ordered);
+    this.#autoRecordSize = config.maxRecordSize === 'auto';
+    this.#maxRecordBytes = config.maxRecordSize === 'auto' ? LARGE_MAX_RECORD_BYTES : config.maxRecordSize;
+    this.#topology = new Topology(laneSettings(config, this.#maxRecordBytes), this.#ordered);
     this.#unrouted = new Unrouted(hooks);
     this.#outcomes = new OutcomeHandler(hooks, this.#topology, this, backoff, config.failIfThrottled);
     const signal = this.#stop.signal;
@@ -93,8 +102,9 @@ export class Pipeline implements Resend {
       backoff,
       signal,
       requestTimeout: config.requestTimeout,
+      readMaxRecordSize: this.#autoRecordSize,
       needed: () => this.#unrouted.length > 0 || this.#outcomes.parked > 0,
-      onLoaded: (shards, reason) => this.#onShards(shards, reason),
+      onLoaded: (shards, reason, maxRecordBytes, startedAt) => this.#onShards(shards, reason, maxRecordBytes, startedAt),
       onAttemptFailed: (error, reason, willRetry) => this.#onShardsAttemptFailed(error, reason, willRetry),
       onFailed: (error) => this.#onShardsFailed(error),
     });
@@ -109,6 +119,10 @@ export class Pipeline implements Resend {
 
   /** Takes an accepted, validated record into the lane of its predicted shard. */
   add(record: PendingRecord): void {
+    if (record.size > this.#maxRecordBytes) {
+      this.#oversized(record);
+      return;
+    }
     const lane = this.#topology.route(record);
     if (lane === undefined) {
       this.#unrouted.push(record);
@@ -192,7 +206,13 @@ export class Pipeline implements Resend {
   // --- Resend (used by OutcomeHandler) ---
 
   reroute(records: readonly PendingRecord[], readyAt: number, now: number): void {
-    const { groups, homeless } = this.#topology.group(records.filter((record) => !record.settled));
+    const live: PendingRecord[] = [];
+    for (const record of records) {
+      if (record.settled) continue;
+      if (record.size > this.#maxRecordBytes) this.#oversized(record);
+      else live.push(record);
+    }
+    const { groups, homeless } = this.#topology.group(live);
     for (const [lane, group] of groups) {
       const built = lane.build(group, readyAt);
       if (!this.#ordered && readyAt > now) {
@@ -347,7 +367,7 @@ export class Pipeline implements Resend {
 
   #requeue(record: OutgoingRecord, now: number): void {
     const lane = record.lane;
-    if (!this.#topology.isCurrent(lane)) {
+    if (!this.#topology.isCurrent(lane) || record.size > this.#maxRecordBytes) {
       this.reroute(record.members, now, now);
       return;
     }
@@ -374,6 +394,7 @@ export class Pipeline implements Resend {
 
   #onOutcome(batch: PutRecordsBatch, outcome: RequestOutcome): void {
     this.#outcomes.handle(batch, outcome, this.#clock.now());
+    if (this.#autoRecordSize && refusedForContent(outcome)) this.#loader.request('record-too-large'); // the stream's limit may have been lowered
     this.pump();
   }
 
@@ -385,10 +406,49 @@ export class Pipeline implements Resend {
     this.pump();
   }
 
+  /**
+   * A record above the stream's limit fails alone with RECORD_TOO_LARGE, never sent. With 'auto',
+   * when the limit was read MAX_RECORD_SIZE_RECHECK_MS or more before the record was accepted,
+   * the stream may have been raised since: the record waits (as if unrouted) for a fresh read.
+   */
+  #oversized(record: PendingRecord): void {
+    if (this.#autoRecordSize && record.acceptedAt - this.#maxRecordBytesReadAt >= MAX_RECORD_SIZE_RECHECK_MS) {
+      this.#unrouted.push(record);
+      this.#loader.request('record-too-large');
+      this.#timer.wakeAt(record.expiresAt);
+      return;
+    }
+    const message = `record is ${record.size} bytes (data + partition key), above the stream's maximum record size ${this.#maxRecordBytes}`;
+    fail(this.#hooks, record, 'RECORD_TOO_LARGE', message, 'RECORD_TOO_LARGE');
+  }
+
+  /**
+   * The stream's record limit as read with a shard map. A change rebuilds every Kinesis record
+   * not yet sent (the open batch's and the lanes'; aggregates are bounded by the limit) and fails
+   * the user records now above it. Requests in flight are left to Kinesis's answer.
+   */
+  #applyMaxRecordBytes(bytes: number, readAt: number, now: number): void {
+    this.#maxRecordBytesReadAt = readAt;
+    if (bytes === this.#maxRecordBytes) return;
+    this.#maxRecordBytes = bytes;
+    const held: PendingRecord[] = [];
+    const lanes = new Set<ShardLane>();
+    for (const record of this.#batch.records) {
+      record.lane.inFlight--;
+      lanes.add(record.lane);
+      for (const member of record.members) held.push(member);
+    }
+    this.#batch = this.#newBatch();
+    for (const record of this.#topology.reconfigure(laneSettings(this.#config, bytes))) held.push(record);
+    if (held.length > 0) this.reroute(held, now, now);
+    for (const lane of lanes) this.settledFrom(lane);
+  }
+
   /** A new list of open shards: retire closed shards' lanes, re-route their records, verify mis-routes. */
-  #onShards(shards: readonly ShardDescription[], reason: RefreshReason): void {
+  #onShards(shards: readonly ShardDescription[], reason: RefreshReason, maxRecordBytes: number | undefined, startedAt: number): void {
     const now = this.#clock.now();
     this.#unrouted.failure = undefined;
+    if (maxRecordBytes !== undefined) this.#applyMaxRecordBytes(maxRecordBytes, startedAt, now);
     const retired = this.#topology.apply(shards, now);
     for (const lane of retired) {
       this.#lingering.delete(lane);
@@ -402,7 +462,7 @@ export class Pipeline implements Resend {
     // Records still unroutable (a gap in the listed ranges) or still parked: the loader loads again.
     for (const record of this.#unrouted.drain()) this.add(record);
     for (const lane of retired) this.settledFrom(lane);
-    this.#hooks.observer.shardMap({ shardCount: shards.length, reason });
+    this.#hooks.observer.shardMap(maxRecordBytes === undefined ? { shardCount: shards.length, reason } : { shardCount: shards.length, reason, maxRecordSize: maxRecordBytes });
     this.pump();
   }
 
@@ -426,4 +486,11 @@ export class Pipeline implements Resend {
     this.#outcomes.failParked('NON_RETRIABLE', text, code, error);
     this.pump();
   }
+}
+
+/** Kinesis refused a record (or the request) as invalid: with 'auto', perhaps a lowered record limit. */
+function refusedForContent(outcome: RequestOutcome): boolean {
+  if (outcome.results === undefined) return isBisectable(classifyRequestError(outcome.error).code);
+  for (const result of outcome.results) if (result.errorCode === 'InvalidArgumentException' || result.errorCode === 'ValidationException') return true;
+  return false;
 }

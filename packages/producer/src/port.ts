@@ -26,4 +26,10 @@ export interface KinesisWritePort {
   putRecords(records: readonly OuterRecord[], signal: AbortSignal): Promise<readonly PutRecordsEntryResult[]>;
   /** Every open shard of the stream, all pages. Rejects when any page fails. */
   listShards(signal: AbortSignal): Promise<readonly ShardDescription[]>;
+  /**
+   * The stream's largest record in bytes (data + partition key): DescribeStreamSummary's
+   * MaxRecordSizeInKiB × 1024, or 1 MiB when the answer has no such field. Needed only with
+   * `maxRecordSize: 'auto'`. Rejects like listShards.
+   */
+  maxRecordSize?(signal: AbortSignal): Promise<number>;
 }

@@ -15,7 +15,7 @@ import { PutRecordError } from './errors.js';
 import type { ProducerEventMap } from './events.js';
 import { Instrumentation } from './instrumentation.js';
 import { canTransition } from './lifecycle.js';
-import { resolveProducerConfig, type ProducerConfig, type ProducerTuning } from './options.js';
+import { recordCeiling, resolveProducerConfig, type ProducerConfig, type ProducerTuning } from './options.js';
 import { Pipeline } from './pipeline.js';
 import type { KinesisWritePort } from './port.js';
 import { PendingRecord } from './records.js';
@@ -71,6 +71,8 @@ export class KinesisProducer {
   readonly #pipeline: Pipeline;
   readonly #ownedClient: KinesisClient | undefined;
   readonly #barriers: FlushBarrier[] = [];
+  /** Largest record put() accepts (with 'auto', the pipeline checks each against the stream's own limit). */
+  readonly #recordCeiling: number;
   #state: ProducerState = 'open';
   #sequence = 0;
   #closing: Promise<void> | undefined;
@@ -79,6 +81,10 @@ export class KinesisProducer {
     if (typeof options !== 'object' || options === null) throw new ConfigurationError('KinesisProducer needs an options object');
     this.config = resolveProducerConfig(options as unknown as Record<string, unknown>, DEPENDENCY_KEYS);
     checkDependencies(options);
+    if (this.config.maxRecordSize === 'auto' && options.writePort !== undefined && typeof options.writePort.maxRecordSize !== 'function') {
+      throw new ConfigurationError("invalid KinesisProducer options: maxRecordSize 'auto' needs a writePort with maxRecordSize()");
+    }
+    this.#recordCeiling = recordCeiling(this.config.maxRecordSize);
     this.stream = options.streamARN ?? options.streamName!;
     const target: StreamTarget = options.streamARN === undefined ? { streamName: options.streamName! } : { streamARN: options.streamARN };
     this.#ownedClient = options.writePort === undefined && options.kinesisClient === undefined ? new KinesisClient({ ...options.clientConfig, maxAttempts: 1 }) : undefined;
@@ -135,7 +141,7 @@ export class KinesisProducer {
    * written, or rejects with a PutRecordError carrying the record and every attempt.
    */
   put(record: PutRecordInput, options?: PutOptions): Promise<PutResult> {
-    const size = validateRecord(record, this.config.maxRecordSize);
+    const size = validateRecord(record, this.#recordCeiling);
     if (typeof size !== 'number') return this.#refuse(size);
     if (this.#state !== 'open') return this.#refuse(closedError(record));
     if (options?.signal?.aborted === true) return this.#refuse(abortedError(record, options.signal.reason));
@@ -149,7 +155,7 @@ export class KinesisProducer {
    * producer is closing, or `signal` aborts while it waits.
    */
   enqueue(record: PutRecordInput, options?: PutOptions): Promise<PutTicket> {
-    const size = validateRecord(record, this.config.maxRecordSize);
+    const size = validateRecord(record, this.#recordCeiling);
     if (typeof size !== 'number') return this.#refuse(size);
     if (this.#state !== 'open') return this.#refuse(closedError(record));
     if (options?.signal?.aborted === true) return this.#refuse(abortedError(record, options.signal.reason));

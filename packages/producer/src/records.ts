@@ -1,8 +1,7 @@
-import type { OuterRecord, UserRecord } from '@kinesis-kit/aggregation';
+import type { UserRecord } from '@kinesis-kit/aggregation';
 import type { Attempt } from '@kinesis-kit/core';
 import type { PutResult, PutRecordInput, PutTicket } from './types.js';
 import type { PutRecordError } from './errors.js';
-import type { ShardLane } from './lane.js';
 
 /** The resolving functions of the promise being built: one shared executor, no closure per record. */
 const captured: { resolve?: (result: PutResult) => void; reject?: (error: PutRecordError) => void } = {};
@@ -113,49 +112,5 @@ export class PendingRecord implements UserRecord, PutTicket {
     this.#promise!.catch(noop);
     this.#reject(error);
     this.#resolve = this.#reject = undefined;
-  }
-}
-
-/**
- * One Kinesis record on its way: an aggregate of user records predicted for the same shard,
- * or one user record alone, bound for the shard its lane predicts.
- */
-export class OutgoingRecord {
-  readonly outer: OuterRecord;
-  readonly members: readonly PendingRecord[];
-  /** The lane of the predicted shard. */
-  readonly lane: ShardLane;
-  /** Data + partition key bytes of the outer record (what PutRecords and the shard limit count). */
-  readonly size: number;
-  /** When its oldest member was accepted. */
-  readonly firstAcceptedAt: number;
-  /** When it must be sent: its oldest member's acceptance + recordMaxBufferedTime. */
-  readonly sendBy: number;
-  /** Its earliest member expiry. */
-  readonly expiresAt: number;
-  /** Not to be sent before this clock time (retry backoff). */
-  readyAt = 0;
-
-  constructor(outer: OuterRecord, members: readonly PendingRecord[], lane: ShardLane, size: number, maxBufferedTime: number) {
-    this.outer = outer;
-    this.members = members;
-    this.lane = lane;
-    this.size = size;
-    let oldest = Number.POSITIVE_INFINITY;
-    let expiresAt = Number.POSITIVE_INFINITY;
-    for (const member of members) {
-      if (member.acceptedAt < oldest) oldest = member.acceptedAt;
-      if (member.expiresAt < expiresAt) expiresAt = member.expiresAt;
-    }
-    this.firstAcceptedAt = oldest;
-    this.sendBy = oldest + maxBufferedTime;
-    this.expiresAt = expiresAt;
-  }
-
-  /** Failed attempts of its most-tried member: the retry number its backoff is computed from. */
-  get failures(): number {
-    let most = 0;
-    for (const member of this.members) if (member.failures > most) most = member.failures;
-    return most;
   }
 }

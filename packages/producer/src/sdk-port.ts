@@ -1,6 +1,6 @@
-import { ListShardsCommand, PutRecordsCommand, type KinesisClient, type ListShardsCommandInput, type Shard } from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, ListShardsCommand, PutRecordsCommand, type KinesisClient, type ListShardsCommandInput, type Shard } from '@aws-sdk/client-kinesis';
 import type { OuterRecord } from '@kinesis-kit/aggregation';
-import { LIST_SHARDS_MAX_RESULTS } from './limits.js';
+import { DEFAULT_MAX_RECORD_BYTES, LIST_SHARDS_MAX_RESULTS, MAX_RECORD_SIZE_UNIT_BYTES } from './limits.js';
 import type { KinesisWritePort, PutRecordsEntryResult, ShardDescription } from './port.js';
 
 /** The stream a port writes to: by name or by ARN (exactly one). */
@@ -41,7 +41,18 @@ export function sdkWritePort(client: KinesisClient, target: StreamTarget, option
       } while (nextToken !== undefined);
       return shards;
     },
+    async maxRecordSize(signal) {
+      const output = await client.send(new DescribeStreamSummaryCommand(stream), { abortSignal: signal });
+      return recordLimitBytes(output.StreamDescriptionSummary?.MaxRecordSizeInKiB);
+    },
   };
+}
+
+/** DescribeStreamSummary's MaxRecordSizeInKiB in bytes; a stream never raised has no such field (1 MiB). */
+export function recordLimitBytes(maxRecordSizeInKiB: number | undefined): number {
+  if (maxRecordSizeInKiB === undefined) return DEFAULT_MAX_RECORD_BYTES;
+  if (!Number.isInteger(maxRecordSizeInKiB) || maxRecordSizeInKiB <= 0) throw malformed(`MaxRecordSizeInKiB ${String(maxRecordSizeInKiB)}`);
+  return maxRecordSizeInKiB * MAX_RECORD_SIZE_UNIT_BYTES;
 }
 
 interface SdkEntryResult {

@@ -6,6 +6,14 @@ import type { KinesisWritePort, ShardDescription } from './port.js';
 /** Shortest time between two ListShards refreshes (ListShards is rate-limited per stream). */
 export const MIN_REFRESH_INTERVAL_MS = 1_000;
 
+/**
+ * With `maxRecordSize: 'auto'`, a record above the stream's known limit makes the producer read
+ * the limit again (the stream may have been raised) only if the known limit was read longer ago
+ * than this before the record was accepted; otherwise it fails at once. DescribeStreamSummary is
+ * limited to 20 calls per second per account: oversized records must not turn into a call each.
+ */
+export const MAX_RECORD_SIZE_RECHECK_MS = 5_000;
+
 export interface ShardMapLoaderOptions {
   readonly port: KinesisWritePort;
   readonly clock: Clock;
@@ -15,15 +23,29 @@ export interface ShardMapLoaderOptions {
   readonly signal: AbortSignal;
   /** Whether records wait for a map (to be routed, or to verify where they were stored). */
   readonly needed: () => boolean;
-  readonly onLoaded: (shards: readonly ShardDescription[], reason: RefreshReason) => void;
+  /** Also read the stream's record limit (port.maxRecordSize) with every load: `maxRecordSize: 'auto'`. */
+  readonly readMaxRecordSize: boolean;
+  /** `maxRecordBytes`: the stream's record limit, when readMaxRecordSize; `startedAt`: when the successful attempt began. */
+  readonly onLoaded: (shards: readonly ShardDescription[], reason: RefreshReason, maxRecordBytes: number | undefined, startedAt: number) => void;
   /** One ListShards attempt failed; `willRetry`: the load goes on after a backoff. */
   readonly onAttemptFailed: (error: unknown, reason: RefreshReason, willRetry: boolean) => void;
   /** The load gave up: the error will repeat, or nothing needs a map any more. */
   readonly onFailed: (error: unknown, reason: RefreshReason) => void;
 }
 
-/** Why a load is asked for. Only a shard mismatch seen during a load needs another one after it. */
-export type RefreshReason = 'startup' | 'no-shard-for-key' | 'shard-mismatch';
+/** Why the last shard map load failed (cleared by a successful one): the cause of records expiring while they wait for a map. */
+export interface MapFailure {
+  readonly code: string;
+  readonly message: string;
+  readonly error: unknown;
+}
+
+/**
+ * Why a load is asked for. Only a shard mismatch or a record above the stream's known limit
+ * (`maxRecordSize: 'auto'`: the stream may have been raised) seen during a load needs another
+ * one after it.
+ */
+export type RefreshReason = 'startup' | 'no-shard-for-key' | 'shard-mismatch' | 'record-too-large';
 
 /**
  * Loads the list of open shards (ListShards, AT_LATEST, every page), at most one load at a time.
@@ -54,7 +76,7 @@ export class ShardMapLoader {
   request(reason: RefreshReason): void {
     if (this.#options.signal.aborted) return;
     if (this.#running) {
-      if (reason === 'shard-mismatch') this.#queuedReason = reason;
+      if (reason === 'shard-mismatch' || reason === 'record-too-large') this.#queuedReason ??= reason;
       return;
     }
     this.#running = true;
@@ -76,7 +98,12 @@ export class ShardMapLoader {
       const wait = this.#lastStart + MIN_REFRESH_INTERVAL_MS - clock.now();
       if (wait > 0) await clock.sleep(wait, load.signal);
       this.#lastStart = clock.now();
-      const shards = await retry(() => this.#listOnce(load.signal), {
+      let attemptStart = this.#lastStart;
+      const attempt = (): Promise<Loaded> => {
+        attemptStart = clock.now();
+        return this.#listOnce(load.signal);
+      };
+      const { shards, maxRecordBytes } = await retry(attempt, {
         backoff: this.#options.backoff,
         clock,
         signal: load.signal,
@@ -87,7 +114,7 @@ export class ShardMapLoader {
           return willRetry;
         },
       });
-      this.#options.onLoaded(shards, reason);
+      this.#options.onLoaded(shards, reason, maxRecordBytes, attemptStart);
     } catch (error) {
       if (!load.signal.aborted) this.#options.onFailed(error instanceof OperationFailedError ? error.cause : error, reason);
     } finally {
@@ -100,19 +127,27 @@ export class ShardMapLoader {
     }
   }
 
-  async #listOnce(loadSignal: AbortSignal): Promise<readonly ShardDescription[]> {
-    const { port, clock, requestTimeout } = this.#options;
+  async #listOnce(loadSignal: AbortSignal): Promise<Loaded> {
+    const { port, clock, requestTimeout, readMaxRecordSize } = this.#options;
     const timeout = timeoutSignal(clock, requestTimeout, loadSignal);
     try {
-      const shards = await port.listShards(timeout.signal);
+      const [shards, maxRecordBytes] = await Promise.all([
+        port.listShards(timeout.signal),
+        readMaxRecordSize ? port.maxRecordSize!(timeout.signal) : undefined,
+      ]);
       new ShardMap(shards); // validates: no overlaps, well-formed ranges
-      return shards;
+      return { shards, maxRecordBytes };
     } catch (error) {
       throw timeout.signal.aborted && !loadSignal.aborted ? timeout.signal.reason : error;
     } finally {
       timeout.done();
     }
   }
+}
+
+interface Loaded {
+  readonly shards: readonly ShardDescription[];
+  readonly maxRecordBytes: number | undefined;
 }
 
 function mayRetry(error: unknown): boolean {

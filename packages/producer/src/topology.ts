@@ -1,6 +1,7 @@
 import { ShardMap, partitionKeyToHashKey } from '@kinesis-kit/aggregation';
 import { ShardLane, type LaneSettings } from './lane.js';
 import type { ShardDescription } from './port.js';
+import type { PendingRecord } from './records.js';
 
 /** Partition keys whose lane is remembered; the cache is cleared when full or when the shards change. */
 export const LANE_CACHE_CAPACITY = 10_000;
@@ -14,7 +15,7 @@ export const LANE_CACHE_CAPACITY = 10_000;
  * lane that itself still waits passes its waits on to the lanes created over its range.
  */
 export class Topology {
-  readonly #settings: LaneSettings;
+  #settings: LaneSettings;
   readonly #ordered: boolean;
   #map: ShardMap<ShardLane> | undefined;
   #lanes = new Map<string, ShardLane>();
@@ -37,6 +38,14 @@ export class Topology {
 
   get size(): number {
     return this.#lanes.size;
+  }
+
+  /** Settings for every lane from now on (the stream's record limit changed); returns the user records the lanes held, see ShardLane.reconfigure. */
+  reconfigure(settings: LaneSettings): PendingRecord[] {
+    this.#settings = settings;
+    const taken: PendingRecord[] = [];
+    for (const lane of this.#lanes.values()) for (const record of lane.reconfigure(settings)) taken.push(record);
+    return taken;
   }
 
   /** Changes whenever a new shard list opened or closed a shard (0 before the first list). */

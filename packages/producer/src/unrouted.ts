@@ -2,13 +2,7 @@ import { Deque } from './deque.js';
 import type { PipelineHooks } from './hooks.js';
 import { fail } from './outcomes.js';
 import type { PendingRecord } from './records.js';
-
-/** Why the last shard map load failed (cleared by a successful one): the cause of records expiring while they wait for a map. */
-export interface MapFailure {
-  readonly code: string;
-  readonly message: string;
-  readonly error: unknown;
-}
+import type { MapFailure } from './shard-map-loader.js';
 
 /**
  * Accepted records waiting for a shard map to be routed (at start, or for a hash key no listed

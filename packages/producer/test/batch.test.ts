@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PutRecordsBatch } from '../src/batch.js';
 import { PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS } from '../src/limits.js';
-import type { OutgoingRecord } from '../src/records.js';
+import type { OutgoingRecord } from '../src/lane.js';
 
 const record = (size: number, sendBy = 0): OutgoingRecord => ({ size, sendBy }) as OutgoingRecord;
 

@@ -32,6 +32,17 @@ describe('PrefetchBuffer', () => {
     expect(buffer.hasRoom()).toBe(true);
   });
 
+  it('admits a 10 MiB record with a bound smaller than one record: an empty buffer always has room, so nothing waits forever', () => {
+    const tenMiB = 10 * 1024 * 1024;
+    const buffer = new PrefetchBuffer(3, 1024 * 1024);
+    expect(buffer.hasRoom()).toBe(true);
+    buffer.push(batch([tenMiB]));
+    expect(buffer.bytes).toBe(tenMiB);
+    expect(buffer.hasRoom()).toBe(false); // held: the bound plus one response at most
+    expect(buffer.shift()?.records[0]?.data.length).toBe(tenMiB);
+    expect(buffer.hasRoom()).toBe(true);
+  });
+
   it('never has room with maxBatches 0 (fetch on demand only)', () => {
     expect(new PrefetchBuffer(0, 100).hasRoom()).toBe(false);
   });

@@ -22,6 +22,11 @@ export interface RequestLog {
   readonly records: readonly OuterRecord[];
 }
 
+/** Bytes PutRecords counts for a record: data + UTF-8 partition key. */
+export function outerSize(record: OuterRecord): number {
+  return record.data.length + Buffer.byteLength(record.partitionKey, 'utf8');
+}
+
 /** `count` shards splitting the hash key space evenly, named shardId-000000000000... */
 export function evenShards(count: number, firstIndex = 0): ShardDescription[] {
   const width = (MAX_HASH_KEY + 1n) / BigInt(count);
@@ -44,6 +49,9 @@ export class FakeKinesis implements KinesisWritePort {
   readonly stored: StoredRecord[] = [];
   readonly requests: RequestLog[] = [];
   listShardsCalls = 0;
+  /** The stream's largest record (data + partition key): DescribeStreamSummary answers it, PutRecords refuses records above it as Kinesis does. */
+  maxRecordBytes = 1024 * 1024;
+  maxRecordSizeCalls = 0;
   #sequence = 0;
 
   constructor(
@@ -66,6 +74,12 @@ export class FakeKinesis implements KinesisWritePort {
     return this.listed;
   }
 
+  async maxRecordSize(): Promise<number> {
+    this.maxRecordSizeCalls++;
+    await Promise.resolve();
+    return this.maxRecordBytes;
+  }
+
   putRecords(records: readonly OuterRecord[], signal: AbortSignal): Promise<readonly PutRecordsEntryResult[]> {
     const plan = this.plan(this.requests.length);
     this.requests.push({ at: this.now(), records });
@@ -77,6 +91,7 @@ export class FakeKinesis implements KinesisWritePort {
       return records.map((record, index) => {
         const code = plan.kind === 'partial' ? plan.code(index, record) : undefined;
         if (code !== undefined) return { errorCode: code, errorMessage: `injected ${code}` };
+        if (outerSize(record) > this.maxRecordBytes) return { errorCode: 'InvalidArgumentException', errorMessage: `record above ${this.maxRecordBytes} bytes` };
         const shardId = this.actual.lookup(hashKeyOf(record))!.shardId;
         const sequenceNumber = String(++this.#sequence).padStart(20, '0');
         this.stored.push({ shardId, sequenceNumber, record });

@@ -498,6 +498,8 @@ export class FleetCoordinator implements Coordination {
   async #clearMoves(encoded: string | undefined): Promise<void> {
     if (encoded === undefined || this.#slot === undefined) return;
     const attribute = slotAttribute('moves', this.#slot);
+    // Seen again later (the same request written anew), it is looked at again.
+    if (this.#movesSeen === encoded) this.#movesSeen = undefined;
     await this.#writeFleet({ remove: [attribute], conditions: [{ attribute, equals: encoded }] }).catch((e: unknown) => this.#reportError(e, 'takingRound'));
   }
 

@@ -57,6 +57,8 @@ export class FleetLeader {
   readonly #workers = new Map<string, string>();
   /** Multi-stream workers' streams, by worker id (absent: every stream). */
   readonly #streams = new Map<string, readonly string[]>();
+  /** Leases this leader asked a worker (by slot) to hand over: read again once the worker has done so. */
+  readonly #movesAsked = new Map<string, readonly string[]>();
   /** Workers confirmed dead: their leases are placed as unowned. */
   readonly #dead = new Set<string>();
   readonly #since: number;
@@ -119,7 +121,7 @@ export class FleetLeader {
     const { clock } = this.#context;
     if (this.#scanDue(view)) await this.#scan(view);
     const removals = this.#recordJoins(view);
-    await this.#refresh(this.#departedLeases(view, leaving));
+    await this.#refresh([...this.#departedLeases(view, leaving), ...this.#movedLeases(view)]);
     for (const slot of this.#staleSlots(view)) await this.#bury(slot, view);
     if (this.#stopped) return;
     const live = this.#liveWorkers(view, leaving);
@@ -219,6 +221,17 @@ export class FleetLeader {
     return [...this.#table.values()].filter((o) => o.lease.leaseOwner !== undefined && gone.has(o.lease.leaseOwner)).map((o) => o.lease.leaseKey);
   }
 
+  /** Leases whose hand-over a worker has finished (its move request is gone): their new owners are read, not assumed. */
+  #movedLeases(view: FleetView): string[] {
+    const done: string[] = [];
+    for (const [slot, keys] of this.#movesAsked) {
+      if ((view.slots.get(slot)?.moves.length ?? 0) > 0) continue;
+      this.#movesAsked.delete(slot);
+      done.push(...keys);
+    }
+    return done;
+  }
+
   // --- dead workers -------------------------------------------------------------------------------
 
   /** Slots whose heartbeat has not changed for failoverTimeMillis on this clock. */
@@ -279,7 +292,8 @@ export class FleetLeader {
   /** Plans, writes the placements of unowned leases, and returns the fleet update (epochs, counts, moves). */
   async #place(view: FleetView, live: Map<string, string>): Promise<MutableUpdate> {
     const update = emptyUpdate();
-    const movesPending = [...view.slots.values()].some((s) => s.moves.length > 0);
+    // No new moves while earlier ones are under way (asked, or not yet read back after being done).
+    const movesPending = this.#movesAsked.size > 0 || [...view.slots.values()].some((s) => s.moves.length > 0);
     const plan = this.#plan(this.#placeable(live), [...live.keys()], movesPending ? 0 : Number.MAX_SAFE_INTEGER);
     this.#planned = true;
     const received = await this.#assign(plan);
@@ -387,7 +401,9 @@ export class FleetLeader {
     }
     for (const [from, moves] of bySource) {
       const slot = live.get(from);
-      if (slot !== undefined) update.set[slotAttribute('moves', slot)] = encodeMoves(moves);
+      if (slot === undefined) continue;
+      update.set[slotAttribute('moves', slot)] = encodeMoves(moves);
+      this.#movesAsked.set(slot, moves.map((m) => m.leaseKey));
     }
   }
 
