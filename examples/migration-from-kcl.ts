@@ -32,8 +32,12 @@ const consumer = new KinesisConsumer({
   maxLeasesForWorker: 50,
   maxRecords: 1_000,
   idleTimeBetweenReadsMillis: 1_000,
-  // While Java and TypeScript workers share the table, steal like the KCL (one lease per round)
-  // so the two balancing rules do not trade leases back and forth; drop both lines afterwards.
+  // While Java KCL 2.x and TypeScript workers share the table, speak the KCL 2.x protocol (scan,
+  // renew, take, steal; the default 'fleet' coordination does not renew leases, so the Java
+  // workers would take them) and steal like the KCL (one lease per round) so the two balancing
+  // rules do not trade leases back and forth. Drop these three lines once the Java workers are
+  // gone, with a full stop of the fleet (docs/consumer.md, "When to use coordination: 'kcl2'").
+  coordination: 'kcl2',
   maxLeasesToStealAtOneTime: 1,
   leaseTakingIntervalMillis: 20_050,
 });
