@@ -37,13 +37,12 @@ export function encodeAggregate(c: AggregateContents): Uint8Array {
   const out = new Uint8Array(AGGREGATION_OVERHEAD + c.bodySize);
   out.set(MAGIC_BYTES, 0);
   let p = MAGIC_BYTES.length;
-  const { partitionKeyUtf8, explicitHashKeys } = c;
+  const { partitionKeys, partitionKeyBytes, explicitHashKeys } = c;
   for (let i = 0; i < c.keyCount; i++) {
-    const key = partitionKeyUtf8[i]!;
+    const bytes = partitionKeyBytes[i]!;
     out[p++] = TAG_PARTITION_KEY_TABLE;
-    p = writeVarint(out, p, key.length);
-    out.set(key, p);
-    p += key.length;
+    p = writeVarint(out, p, bytes);
+    p = writeUtf8(partitionKeys[i]!, bytes, out, p);
   }
   for (let i = 0; i < c.explicitHashKeyCount; i++) {
     const key = explicitHashKeys[i]!;

@@ -1,4 +1,5 @@
 import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
+import type { KeySlot } from '@kinesis-kit/aggregation';
 import {
   ConfigurationError,
   exponentialBackoff,
@@ -21,7 +22,7 @@ import type { KinesisWritePort } from './port.js';
 import { PendingRecord } from './records.js';
 import { sdkWritePort, type StreamTarget } from './sdk-port.js';
 import type { CloseOptions, ProducerState, PutOptions, PutRecordInput, PutResult, PutTicket } from './types.js';
-import { validateRecord } from './validate.js';
+import { checkRecord } from './validate.js';
 import { ProducerWritable, type ProducerWritableOptions } from './writable.js';
 
 /** What the producer is built from besides its tunable options. */
@@ -57,6 +58,15 @@ interface FlushBarrier {
 const noop = (): void => undefined;
 
 /**
+ * Records accepted without a macrotask turn, at most, before an enqueue() resolves on the next
+ * one (setImmediate) instead of at once. A caller awaiting enqueue() per record runs on
+ * microtasks only: without a turn, no answer is read and no timer fires until the whole buffer
+ * (maxBufferedRecords) has filled, and GC then works on 100,000 live records instead of the few
+ * thousand in flight. Yielding once per this many records costs one macrotask per 1,000.
+ */
+export const ENQUEUE_YIELD_EVERY = 1_000;
+
+/**
  * A KPL-grade Kinesis producer: validates each record, predicts its shard from the shard map,
  * aggregates per shard, rate-limits per shard, batches into PutRecords requests, retries with
  * backoff until each record's TTL, and settles every put exactly once. See docs/producer.md.
@@ -73,6 +83,8 @@ export class KinesisProducer {
   readonly #barriers: FlushBarrier[] = [];
   #state: ProducerState = 'open';
   #sequence = 0;
+  /** Records accepted since the last macrotask turn the producer knows of (see ENQUEUE_YIELD_EVERY). */
+  #sinceTurn = 0;
   #closing: Promise<void> | undefined;
 
   constructor(options: KinesisProducerOptions) {
@@ -135,12 +147,13 @@ export class KinesisProducer {
    * written, or rejects with a PutRecordError carrying the record and every attempt.
    */
   put(record: PutRecordInput, options?: PutOptions): Promise<PutResult> {
-    const size = validateRecord(record, this.config.maxRecordSize);
-    if (typeof size !== 'number') return this.#refuse(size);
+    const slot = checkRecord(record, this.config.maxRecordSize);
+    if (slot instanceof PutRecordError) return this.#refuse(slot);
+    const size = slot.utf8Length + record.data.length;
     if (this.#state !== 'open') return this.#refuse(closedError(record));
     if (options?.signal?.aborted === true) return this.#refuse(abortedError(record, options.signal.reason));
-    if (this.#admission.hasRoom(size)) return this.#accept(record, size).result;
-    return handled(this.#waitForRoom(record, size, options?.signal).then((pending) => pending.result));
+    if (this.#admission.hasRoom(size)) return this.#accept(record, slot, size).result;
+    return handled(this.#waitForRoom(record, slot, size, options?.signal).then((pending) => pending.result));
   }
 
   /**
@@ -149,12 +162,20 @@ export class KinesisProducer {
    * producer is closing, or `signal` aborts while it waits.
    */
   enqueue(record: PutRecordInput, options?: PutOptions): Promise<PutTicket> {
-    const size = validateRecord(record, this.config.maxRecordSize);
-    if (typeof size !== 'number') return this.#refuse(size);
+    const slot = checkRecord(record, this.config.maxRecordSize);
+    if (slot instanceof PutRecordError) return this.#refuse(slot);
+    const size = slot.utf8Length + record.data.length;
     if (this.#state !== 'open') return this.#refuse(closedError(record));
     if (options?.signal?.aborted === true) return this.#refuse(abortedError(record, options.signal.reason));
-    if (this.#admission.hasRoom(size)) return Promise.resolve<PutTicket>(this.#accept(record, size));
-    return handled<PutTicket>(this.#waitForRoom(record, size, options?.signal));
+    if (!this.#admission.hasRoom(size)) return handled<PutTicket>(this.#waitForRoom(record, slot, size, options?.signal));
+    const ticket: PutTicket = this.#accept(record, slot, size);
+    if (++this.#sinceTurn < ENQUEUE_YIELD_EVERY) return Promise.resolve(ticket);
+    return new Promise<PutTicket>((resolve) =>
+      setImmediate(() => {
+        this.#sinceTurn = 0;
+        resolve(ticket);
+      }),
+    );
   }
 
   /**
@@ -224,10 +245,10 @@ export class KinesisProducer {
     return this;
   }
 
-  #accept(record: PutRecordInput, size: number): PendingRecord {
+  #accept(record: PutRecordInput, slot: KeySlot, size: number): PendingRecord {
     const pending = new PendingRecord(
       record,
-      record.partitionKey,
+      slot,
       record.explicitHashKey,
       record.data,
       size,
@@ -240,7 +261,7 @@ export class KinesisProducer {
     return pending;
   }
 
-  #waitForRoom(record: PutRecordInput, size: number, signal: AbortSignal | undefined): Promise<PendingRecord> {
+  #waitForRoom(record: PutRecordInput, slot: KeySlot, size: number, signal: AbortSignal | undefined): Promise<PendingRecord> {
     return new Promise<PendingRecord>((resolve, reject) => {
       const refuse = (error: PutRecordError): void => {
         this.#instrumentation.recordFailed(error);
@@ -253,7 +274,7 @@ export class KinesisProducer {
         size,
         () => {
           signal?.removeEventListener('abort', onAbort);
-          resolve(this.#accept(record, size));
+          resolve(this.#accept(record, slot, size));
         },
         () => {
           signal?.removeEventListener('abort', onAbort);
