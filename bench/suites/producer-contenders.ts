@@ -93,7 +93,38 @@ interface OursVariant {
 
 /** put(): records outstanding at most (below maxBufferedRecords, so no put waits for room). */
 const PUT_WINDOW = 50_000;
-const PUT_CHUNK = 10_000;
+
+/**
+ * put() for every record, every result read (`.then` per put), at most PUT_WINDOW outstanding:
+ * past it, the loop waits until half of them have settled.
+ */
+async function putAll(producer: KinesisProducer, count: number, record: (i: number) => PutRecordInput): Promise<void> {
+  let written = 0;
+  let failed = 0;
+  let outstanding = 0;
+  let wake: (() => void) | undefined;
+  const settled = (): void => {
+    if (--outstanding <= PUT_WINDOW / 2 && wake !== undefined) {
+      wake();
+      wake = undefined;
+    }
+  };
+  const onResult = (result: PutResult): void => {
+    if (result.sequenceNumber.length > 0) written++;
+    settled();
+  };
+  const onError = (): void => {
+    failed++;
+    settled();
+  };
+  for (let i = 0; i < count; i++) {
+    outstanding++;
+    producer.put(record(i)).then(onResult, onError);
+    if (outstanding >= PUT_WINDOW) await new Promise<void>((resolve) => (wake = resolve));
+  }
+  while (outstanding > 0) await new Promise<void>((resolve) => (wake = resolve));
+  if (written !== count || failed > 0) throw new Error(`${count - written} puts not written`);
+}
 
 async function ours(w: Workload, endpoint: string, variant: OursVariant): Promise<void> {
   const client = sdkClient(endpoint);
@@ -112,20 +143,7 @@ async function ours(w: Workload, endpoint: string, variant: OursVariant): Promis
   if (variant.drive === 'enqueue') {
     for (let i = 0; i < w.count; i++) await producer.enqueue(record(i));
   } else if (variant.drive === 'put') {
-    let written = 0;
-    const count = (result: PutResult): void => void (result.sequenceNumber.length > 0 && written++);
-    const chunks: Promise<unknown>[] = [];
-    let chunk: Promise<void>[] = [];
-    for (let i = 0; i < w.count; i++) {
-      chunk.push(producer.put(record(i)).then(count));
-      if (chunk.length === PUT_CHUNK) {
-        chunks.push(Promise.all(chunk));
-        chunk = [];
-        if (chunks.length * PUT_CHUNK >= PUT_WINDOW) await chunks.shift();
-      }
-    }
-    await Promise.all([...chunks, ...chunk]);
-    if (written !== w.count) throw new Error(`${w.count - written} puts not written`);
+    await putAll(producer, w.count, record);
   } else {
     function* records(): Generator<PutRecordInput> {
       for (let i = 0; i < w.count; i++) yield record(i);

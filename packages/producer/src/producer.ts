@@ -19,7 +19,7 @@ import { canTransition } from './lifecycle.js';
 import { resolveProducerConfig, type ProducerConfig, type ProducerTuning } from './options.js';
 import { Pipeline } from './pipeline.js';
 import type { KinesisWritePort } from './port.js';
-import { PendingRecord } from './records.js';
+import { PendingRecord, type SettleListener } from './records.js';
 import { sdkWritePort, type StreamTarget } from './sdk-port.js';
 import type { CloseOptions, ProducerState, PutOptions, PutRecordInput, PutResult, PutTicket } from './types.js';
 import { checkRecord } from './validate.js';
@@ -184,7 +184,7 @@ export class KinesisProducer {
    * written through it has settled. See ProducerWritable and docs/producer.md.
    */
   writable(options?: ProducerWritableOptions): ProducerWritable {
-    return new ProducerWritable(this, options);
+    return new ProducerWritable(this, options, (record, listener) => this.#offer(record, listener));
   }
 
   /** Sends everything accepted so far without waiting for buffering deadlines; resolves when all of it has settled. */
@@ -245,7 +245,24 @@ export class KinesisProducer {
     return this;
   }
 
-  #accept(record: PutRecordInput, slot: KeySlot, size: number): PendingRecord {
+  /**
+   * The writable's fast path: accepts the record at once, with `listener` told when it settles,
+   * or returns why not: its error, or undefined (no room, or a macrotask turn is due: then the
+   * writable goes through enqueue(), which waits for either).
+   */
+  #offer(record: PutRecordInput, listener: SettleListener): PendingRecord | PutRecordError | undefined {
+    const slot = checkRecord(record, this.config.maxRecordSize);
+    if (slot instanceof PutRecordError) {
+      this.#instrumentation.recordFailed(slot);
+      return slot;
+    }
+    const size = slot.utf8Length + record.data.length;
+    if (this.#state !== 'open' || !this.#admission.hasRoom(size) || this.#sinceTurn + 1 >= ENQUEUE_YIELD_EVERY) return undefined;
+    this.#sinceTurn++;
+    return this.#accept(record, slot, size, listener);
+  }
+
+  #accept(record: PutRecordInput, slot: KeySlot, size: number, listener?: SettleListener): PendingRecord {
     const pending = new PendingRecord(
       record,
       slot,
@@ -256,6 +273,7 @@ export class KinesisProducer {
       this.config.recordTtl,
       ++this.#sequence,
     );
+    pending.listener = listener;
     this.#admission.take(size);
     this.#pipeline.add(pending);
     return pending;

@@ -12,6 +12,11 @@ function capture(resolve: (result: PutResult) => void, reject: (error: PutRecord
 }
 const noop = (): void => undefined;
 
+/** Told when a record settles, instead of through a promise (how a ProducerWritable follows its records). */
+export interface SettleListener {
+  recordSettled(record: PendingRecord, error: PutRecordError | undefined): void;
+}
+
 /**
  * One accepted user record until it settles, and the ticket enqueue() hands out for it. It is
  * itself the UserRecord handed to the aggregator (the fields are copied from the caller's
@@ -38,6 +43,8 @@ export class PendingRecord implements UserRecord, PutTicket {
   /** Failed attempts so far (undefined until the first failure). */
   attempts: Attempt[] | undefined = undefined;
   settled = false;
+  /** Told when it settles (no promise needed). */
+  listener: SettleListener | undefined = undefined;
   #promise: Promise<PutResult> | undefined = undefined;
   #resolve: ((result: PutResult) => void) | undefined = undefined;
   #reject: ((error: PutRecordError) => void) | undefined = undefined;
@@ -107,11 +114,17 @@ export class PendingRecord implements UserRecord, PutTicket {
     this.#sequenceNumber = sequenceNumber;
     this.#subSequenceNumber = subSequenceNumber;
     this.#okAttempts = attempts;
+    this.listener?.recordSettled(this, undefined);
     const resolve = this.#resolve;
     if (resolve === undefined) return; // nobody holds the promise: no PutResult is built
     this.#resolve = this.#reject = undefined;
     this.#okAttempts = undefined;
     resolve({ shardId, sequenceNumber, subSequenceNumber, attempts });
+  }
+
+  /** Where it was written, once it was (for a listener; the promise holder gets its own). */
+  putResult(): PutResult {
+    return this.#putResult();
   }
 
   #putResult(): PutResult {
@@ -121,6 +134,7 @@ export class PendingRecord implements UserRecord, PutTicket {
   /** Settles as failed (the caller checked `settled`). */
   failed(error: PutRecordError): void {
     this.settled = true;
+    this.listener?.recordSettled(this, error);
     if (this.#reject === undefined) {
       this.#error = error;
       return;
