@@ -55,9 +55,30 @@ export class ProducerWritable extends Writable {
   failed = 0;
   readonly #producer: Enqueuer;
   readonly #offer: Offer | undefined;
-  /** Follows the records accepted through the fast path (no promise per record). */
+  /**
+   * Follows the records accepted through the fast path (no promise per record). It is called
+   * from inside the producer's answer handling, so it only queues: the records are counted, and
+   * events emitted, in one microtask afterwards, never inside the producer's own callbacks.
+   */
   readonly #listener: SettleListener = {
-    recordSettled: (record, error) => this.#settled(error === undefined ? record : undefined, record.input, error),
+    recordSettled: (record, error) => {
+      this.#settledRecords.push(record);
+      this.#settledErrors.push(error);
+      if (this.#settledRecords.length === 1) queueMicrotask(this.#drainSettled);
+    },
+  };
+  #settledRecords: PendingRecord[] = [];
+  #settledErrors: (PutRecordError | undefined)[] = [];
+  readonly #drainSettled = (): void => {
+    const records = this.#settledRecords;
+    const errors = this.#settledErrors;
+    this.#settledRecords = [];
+    this.#settledErrors = [];
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const error = errors[i];
+      this.#settled(error === undefined ? record : undefined, record.input, error);
+    }
   };
   readonly #mode: 'destroy' | 'emit';
   readonly #abort = new AbortController();
