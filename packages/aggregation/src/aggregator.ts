@@ -4,7 +4,7 @@ import { AggregateContents } from './contents.js';
 import { encodeAggregate } from './encode.js';
 import { InvalidRecordError } from './errors.js';
 import { isValidExplicitHashKey, parseExplicitHashKey, partitionKeyToHashKey } from './hash-key.js';
-import { keySlot, newOwner } from './key-slots.js';
+import { type KeySlot, keySlot, newOwner } from './key-slots.js';
 import { type AggregatorOptions, resolveAggregatorOptions } from './options.js';
 import type { OuterRecord, UserRecord } from './types.js';
 import { varintSize } from './varint.js';
@@ -46,27 +46,28 @@ export class RecordAggregator {
   /** UTF-8 byte length of build().partitionKey if built now (counts towards the PutRecords limits). */
   get partitionKeySize(): number {
     const c = this.#c;
-    return c.count === 0 ? 0 : c.count === 1 ? c.partitionKeyUtf8[0]!.length : AGGREGATED_PARTITION_KEY.length;
+    return c.count === 0 ? 0 : c.count === 1 ? c.partitionKeyBytes[0]! : AGGREGATED_PARTITION_KEY.length;
   }
 
   /**
    * Adds `record` if the aggregate stays within maxSize and maxCount; otherwise returns false
    * and changes nothing. An empty aggregator always accepts, so a record larger than maxSize
    * goes out alone (whether Kinesis takes it is for the caller to check against its limits).
-   * The data is referenced, not copied, until build().
+   * The data is referenced, not copied, until build(). `slot`, when given, must be
+   * keySlot(record.partitionKey) (a caller that looked it up already saves a cache lookup).
    * @throws InvalidRecordError for an invalid partition key, explicit hash key or data.
    */
-  tryAdd(record: UserRecord): boolean {
+  tryAdd(record: UserRecord, slot?: KeySlot): boolean {
     const { partitionKey, explicitHashKey, data } = record;
     if (!isUint8Array(data)) {
       throw new InvalidRecordError('INVALID_DATA', 'record data must be a Uint8Array');
     }
     const c = this.#c;
-    const slot = keySlot(partitionKey);
+    slot ??= keySlot(partitionKey);
     const pkIsNew = slot.owner !== this.#owner;
     const pkIndex = pkIsNew ? c.keyCount : slot.index;
     // Each new table entry costs tag + length + bytes.
-    let added = pkIsNew ? 1 + varintSize(slot.utf8.length) + slot.utf8.length : 0;
+    let added = pkIsNew ? 1 + varintSize(slot.utf8Length) + slot.utf8Length : 0;
     let ehkIndex = -1;
     let ehkIsNew = false;
     if (explicitHashKey !== undefined) {
@@ -88,7 +89,7 @@ export class RecordAggregator {
     if (pkIsNew) {
       slot.owner = this.#owner;
       slot.index = pkIndex;
-      c.addPartitionKey(partitionKey, slot.utf8);
+      c.addPartitionKey(partitionKey, slot.utf8Length);
     }
     if (ehkIsNew) {
       this.#explicitHashKeyIndex.set(explicitHashKey!, ehkIndex);

@@ -9,10 +9,10 @@ export class AggregateContents {
   bodySize = 0;
   /** User records held. */
   count = 0;
-  /** Partition key table: the strings and their UTF-8 bytes; the first `keyCount` are live. */
+  /** Partition key table: the strings and their UTF-8 byte lengths; the first `keyCount` are live. */
   keyCount = 0;
   readonly partitionKeys: string[] = [];
-  readonly partitionKeyUtf8: Uint8Array[] = [];
+  readonly partitionKeyBytes: number[] = [];
   /** Explicit hash key table (canonical decimal, so ASCII); the first `explicitHashKeyCount` are live. */
   explicitHashKeyCount = 0;
   readonly explicitHashKeys: string[] = [];
@@ -22,9 +22,9 @@ export class AggregateContents {
   recordSize: Int32Array<ArrayBuffer> = new Int32Array(64);
   readonly recordData: Uint8Array[] = [];
 
-  addPartitionKey(key: string, utf8: Uint8Array): void {
+  addPartitionKey(key: string, utf8Length: number): void {
     this.partitionKeys[this.keyCount] = key;
-    this.partitionKeyUtf8[this.keyCount++] = utf8;
+    this.partitionKeyBytes[this.keyCount++] = utf8Length;
   }
 
   addExplicitHashKey(key: string): void {

@@ -34,16 +34,15 @@ export const TAG_TAG_VALUE = 0x12; // Tag.value = 2, LEN
  * the whole aggregate otherwise. Total length = 20 + bodySize, which RecordAggregator tracks.
  */
 export function encodeAggregate(c: AggregateContents): Uint8Array {
-  const out = new Uint8Array(AGGREGATION_OVERHEAD + c.bodySize);
+  const out = uninitialized(AGGREGATION_OVERHEAD + c.bodySize);
   out.set(MAGIC_BYTES, 0);
   let p = MAGIC_BYTES.length;
-  const { partitionKeyUtf8, explicitHashKeys } = c;
+  const { partitionKeys, partitionKeyBytes, explicitHashKeys } = c;
   for (let i = 0; i < c.keyCount; i++) {
-    const key = partitionKeyUtf8[i]!;
+    const bytes = partitionKeyBytes[i]!;
     out[p++] = TAG_PARTITION_KEY_TABLE;
-    p = writeVarint(out, p, key.length);
-    out.set(key, p);
-    p += key.length;
+    p = writeVarint(out, p, bytes);
+    p = writeUtf8(partitionKeys[i]!, bytes, out, p);
   }
   for (let i = 0; i < c.explicitHashKeyCount; i++) {
     const key = explicitHashKeys[i]!;
@@ -54,6 +53,16 @@ export function encodeAggregate(c: AggregateContents): Uint8Array {
   p = writeRecords(c, out, p);
   out.set(hash('md5', out.subarray(MAGIC_BYTES.length, p), 'buffer'), p);
   return out;
+}
+
+/**
+ * A Uint8Array of `size` bytes that are not zeroed first (every byte of an aggregate is written
+ * below; zero-filling 51,200 B per aggregate cost a third of encoding 100 B records). Its own
+ * ArrayBuffer, never a slice of a pool, and a plain Uint8Array, not a Buffer.
+ */
+function uninitialized(size: number): Uint8Array {
+  const buffer = Buffer.allocUnsafeSlow(size);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, size);
 }
 
 function writeRecords(c: AggregateContents, out: Uint8Array, p: number): number {

@@ -23,5 +23,6 @@ export {
   partitionKeyToHashKey,
   validatePartitionKey,
 } from './hash-key.js';
+export { type KeySlot, KEY_SLOT_CACHE_CAPACITY, keySlot, slotHashKey } from './key-slots.js';
 export { type ShardLike, ShardMap } from './shard-map.js';
 export { utf8Length } from './utf8.js';

@@ -83,9 +83,9 @@ export class ShardLane implements ShardLike {
       return outgoing;
     }
     let sealed: OutgoingRecord | undefined;
-    if (!aggregator.tryAdd(record)) {
+    if (!aggregator.tryAdd(record, record.keySlot)) {
       sealed = this.seal();
-      aggregator.tryAdd(record); // an empty aggregator always accepts
+      aggregator.tryAdd(record, record.keySlot); // an empty aggregator always accepts
     }
     if (this.#members.length === 0) this.lingerUntil = record.acceptedAt + this.#settings.maxBufferedTime;
     this.#members.push(record);
@@ -130,9 +130,9 @@ export class ShardLane implements ShardLike {
         members = [];
       };
       for (const record of records) {
-        if (!aggregator.tryAdd(record)) {
+        if (!aggregator.tryAdd(record, record.keySlot)) {
           seal();
-          aggregator.tryAdd(record);
+          aggregator.tryAdd(record, record.keySlot);
         }
         members.push(record);
       }

@@ -1,4 +1,5 @@
 import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
+import type { KeySlot } from '@kinesis-kit/aggregation';
 import {
   ConfigurationError,
   exponentialBackoff,
@@ -18,10 +19,10 @@ import { canTransition } from './lifecycle.js';
 import { recordCeiling, resolveProducerConfig, type ProducerConfig, type ProducerTuning } from './options.js';
 import { Pipeline } from './pipeline.js';
 import type { KinesisWritePort } from './port.js';
-import { PendingRecord } from './records.js';
+import { PendingRecord, type SettleListener } from './records.js';
 import { sdkWritePort, type StreamTarget } from './sdk-port.js';
 import type { CloseOptions, ProducerState, PutOptions, PutRecordInput, PutResult, PutTicket } from './types.js';
-import { validateRecord } from './validate.js';
+import { checkRecord } from './validate.js';
 import { ProducerWritable, type ProducerWritableOptions } from './writable.js';
 
 /** What the producer is built from besides its tunable options. */
@@ -57,6 +58,15 @@ interface FlushBarrier {
 const noop = (): void => undefined;
 
 /**
+ * Records accepted without a macrotask turn, at most, before an enqueue() resolves on the next
+ * one (setImmediate) instead of at once. A caller awaiting enqueue() per record runs on
+ * microtasks only: without a turn, no answer is read and no timer fires until the whole buffer
+ * (maxBufferedRecords) has filled, and GC then works on 100,000 live records instead of the few
+ * thousand in flight. Yielding once per this many records costs one macrotask per 1,000.
+ */
+export const ENQUEUE_YIELD_EVERY = 1_000;
+
+/**
  * A KPL-grade Kinesis producer: validates each record, predicts its shard from the shard map,
  * aggregates per shard, rate-limits per shard, batches into PutRecords requests, retries with
  * backoff until each record's TTL, and settles every put exactly once. See docs/producer.md.
@@ -75,6 +85,8 @@ export class KinesisProducer {
   readonly #recordCeiling: number;
   #state: ProducerState = 'open';
   #sequence = 0;
+  /** Records accepted since the last macrotask turn the producer knows of (see ENQUEUE_YIELD_EVERY). */
+  #sinceTurn = 0;
   #closing: Promise<void> | undefined;
 
   constructor(options: KinesisProducerOptions) {
@@ -141,12 +153,13 @@ export class KinesisProducer {
    * written, or rejects with a PutRecordError carrying the record and every attempt.
    */
   put(record: PutRecordInput, options?: PutOptions): Promise<PutResult> {
-    const size = validateRecord(record, this.#recordCeiling);
-    if (typeof size !== 'number') return this.#refuse(size);
+    const slot = checkRecord(record, this.#recordCeiling);
+    if (slot instanceof PutRecordError) return this.#refuse(slot);
+    const size = slot.utf8Length + record.data.length;
     if (this.#state !== 'open') return this.#refuse(closedError(record));
     if (options?.signal?.aborted === true) return this.#refuse(abortedError(record, options.signal.reason));
-    if (this.#admission.hasRoom(size)) return this.#accept(record, size).result;
-    return handled(this.#waitForRoom(record, size, options?.signal).then((pending) => pending.result));
+    if (this.#admission.hasRoom(size)) return this.#accept(record, slot, size).result;
+    return handled(this.#waitForRoom(record, slot, size, options?.signal).then((pending) => pending.result));
   }
 
   /**
@@ -155,12 +168,20 @@ export class KinesisProducer {
    * producer is closing, or `signal` aborts while it waits.
    */
   enqueue(record: PutRecordInput, options?: PutOptions): Promise<PutTicket> {
-    const size = validateRecord(record, this.#recordCeiling);
-    if (typeof size !== 'number') return this.#refuse(size);
+    const slot = checkRecord(record, this.#recordCeiling);
+    if (slot instanceof PutRecordError) return this.#refuse(slot);
+    const size = slot.utf8Length + record.data.length;
     if (this.#state !== 'open') return this.#refuse(closedError(record));
     if (options?.signal?.aborted === true) return this.#refuse(abortedError(record, options.signal.reason));
-    if (this.#admission.hasRoom(size)) return Promise.resolve<PutTicket>(this.#accept(record, size));
-    return handled<PutTicket>(this.#waitForRoom(record, size, options?.signal));
+    if (!this.#admission.hasRoom(size)) return handled<PutTicket>(this.#waitForRoom(record, slot, size, options?.signal));
+    const ticket: PutTicket = this.#accept(record, slot, size);
+    if (++this.#sinceTurn < ENQUEUE_YIELD_EVERY) return Promise.resolve(ticket);
+    return new Promise<PutTicket>((resolve) =>
+      setImmediate(() => {
+        this.#sinceTurn = 0;
+        resolve(ticket);
+      }),
+    );
   }
 
   /**
@@ -169,7 +190,7 @@ export class KinesisProducer {
    * written through it has settled. See ProducerWritable and docs/producer.md.
    */
   writable(options?: ProducerWritableOptions): ProducerWritable {
-    return new ProducerWritable(this, options);
+    return new ProducerWritable(this, options, (record, listener) => this.#offer(record, listener));
   }
 
   /** Sends everything accepted so far without waiting for buffering deadlines; resolves when all of it has settled. */
@@ -230,10 +251,27 @@ export class KinesisProducer {
     return this;
   }
 
-  #accept(record: PutRecordInput, size: number): PendingRecord {
+  /**
+   * The writable's fast path: accepts the record at once, with `listener` told when it settles,
+   * or returns why not: its error, or undefined (no room, or a macrotask turn is due: then the
+   * writable goes through enqueue(), which waits for either).
+   */
+  #offer(record: PutRecordInput, listener: SettleListener): PendingRecord | PutRecordError | undefined {
+    const slot = checkRecord(record, this.#recordCeiling);
+    if (slot instanceof PutRecordError) {
+      this.#instrumentation.recordFailed(slot);
+      return slot;
+    }
+    const size = slot.utf8Length + record.data.length;
+    if (this.#state !== 'open' || !this.#admission.hasRoom(size) || this.#sinceTurn + 1 >= ENQUEUE_YIELD_EVERY) return undefined;
+    this.#sinceTurn++;
+    return this.#accept(record, slot, size, listener);
+  }
+
+  #accept(record: PutRecordInput, slot: KeySlot, size: number, listener?: SettleListener): PendingRecord {
     const pending = new PendingRecord(
       record,
-      record.partitionKey,
+      slot,
       record.explicitHashKey,
       record.data,
       size,
@@ -241,12 +279,13 @@ export class KinesisProducer {
       this.config.recordTtl,
       ++this.#sequence,
     );
+    pending.listener = listener;
     this.#admission.take(size);
     this.#pipeline.add(pending);
     return pending;
   }
 
-  #waitForRoom(record: PutRecordInput, size: number, signal: AbortSignal | undefined): Promise<PendingRecord> {
+  #waitForRoom(record: PutRecordInput, slot: KeySlot, size: number, signal: AbortSignal | undefined): Promise<PendingRecord> {
     return new Promise<PendingRecord>((resolve, reject) => {
       const refuse = (error: PutRecordError): void => {
         this.#instrumentation.recordFailed(error);
@@ -259,7 +298,7 @@ export class KinesisProducer {
         size,
         () => {
           signal?.removeEventListener('abort', onAbort);
-          resolve(this.#accept(record, size));
+          resolve(this.#accept(record, slot, size));
         },
         () => {
           signal?.removeEventListener('abort', onAbort);

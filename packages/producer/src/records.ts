@@ -1,4 +1,4 @@
-import type { UserRecord } from '@kinesis-kit/aggregation';
+import type { KeySlot, OuterRecord, UserRecord } from '@kinesis-kit/aggregation';
 import type { Attempt } from '@kinesis-kit/core';
 import type { PutResult, PutRecordInput, PutTicket } from './types.js';
 import type { PutRecordError } from './errors.js';
@@ -11,6 +11,11 @@ function capture(resolve: (result: PutResult) => void, reject: (error: PutRecord
 }
 const noop = (): void => undefined;
 
+/** Told when a record settles, instead of through a promise (how a ProducerWritable follows its records). */
+export interface SettleListener {
+  recordSettled(record: PendingRecord, error: PutRecordError | undefined): void;
+}
+
 /**
  * One accepted user record until it settles, and the ticket enqueue() hands out for it. It is
  * itself the UserRecord handed to the aggregator (the fields are copied from the caller's
@@ -20,6 +25,8 @@ const noop = (): void => undefined;
  */
 export class PendingRecord implements UserRecord, PutTicket {
   readonly partitionKey: string;
+  /** The partition key's entry in the shared key cache (UTF-8 length, hash key, aggregate slot, route). */
+  readonly keySlot: KeySlot;
   readonly explicitHashKey: string | undefined;
   readonly data: Uint8Array;
   /** The caller's object, handed back in PutRecordError. */
@@ -35,15 +42,22 @@ export class PendingRecord implements UserRecord, PutTicket {
   /** Failed attempts so far (undefined until the first failure). */
   attempts: Attempt[] | undefined = undefined;
   settled = false;
+  /** Told when it settles (no promise needed). */
+  listener: SettleListener | undefined = undefined;
   #promise: Promise<PutResult> | undefined = undefined;
   #resolve: ((result: PutResult) => void) | undefined = undefined;
   #reject: ((error: PutRecordError) => void) | undefined = undefined;
-  /** The outcome, kept only while nobody holds the promise. */
-  #outcome: PutResult | PutRecordError | undefined = undefined;
+  /** The failure, kept only while nobody holds the promise. */
+  #error: PutRecordError | undefined = undefined;
+  /** Where it was written, kept only while nobody holds the promise (a PutResult is built on demand). */
+  #shardId = '';
+  #sequenceNumber = '';
+  #subSequenceNumber = 0;
+  #okAttempts: readonly Attempt[] | undefined = undefined;
 
   constructor(
     input: PutRecordInput,
-    partitionKey: string,
+    keySlot: KeySlot,
     explicitHashKey: string | undefined,
     data: Uint8Array,
     size: number,
@@ -51,7 +65,8 @@ export class PendingRecord implements UserRecord, PutTicket {
     ttl: number,
     sequence: number,
   ) {
-    this.partitionKey = partitionKey;
+    this.partitionKey = keySlot.partitionKey;
+    this.keySlot = keySlot;
     this.explicitHashKey = explicitHashKey;
     this.data = data;
     this.input = input;
@@ -64,18 +79,19 @@ export class PendingRecord implements UserRecord, PutTicket {
   /** Settles when the record is written or fails for good. */
   get result(): Promise<PutResult> {
     if (this.#promise === undefined) {
-      const outcome = this.#outcome;
+      const error = this.#error;
       if (!this.settled) {
         this.#promise = new Promise<PutResult>(capture);
         this.#resolve = captured.resolve;
         this.#reject = captured.reject;
-      } else if (outcome instanceof Error) {
-        this.#promise = Promise.reject(outcome);
+      } else if (error !== undefined) {
+        this.#promise = Promise.reject(error);
         this.#promise.catch(noop);
+        this.#error = undefined;
       } else {
-        this.#promise = Promise.resolve(outcome!);
+        this.#promise = Promise.resolve(this.#putResult());
+        this.#okAttempts = undefined;
       }
-      this.#outcome = undefined;
     }
     return this.#promise;
   }
@@ -93,20 +109,33 @@ export class PendingRecord implements UserRecord, PutTicket {
   /** Settles as written (the caller checked `settled`). */
   written(shardId: string, sequenceNumber: string, subSequenceNumber: number, attempts: readonly Attempt[]): void {
     this.settled = true;
-    const result: PutResult = { shardId, sequenceNumber, subSequenceNumber, attempts };
-    if (this.#resolve === undefined) {
-      this.#outcome = result;
-      return;
-    }
-    this.#resolve(result);
+    this.#shardId = shardId;
+    this.#sequenceNumber = sequenceNumber;
+    this.#subSequenceNumber = subSequenceNumber;
+    this.#okAttempts = attempts;
+    this.listener?.recordSettled(this, undefined);
+    const resolve = this.#resolve;
+    if (resolve === undefined) return; // nobody holds the promise: no PutResult is built
     this.#resolve = this.#reject = undefined;
+    this.#okAttempts = undefined;
+    resolve({ shardId, sequenceNumber, subSequenceNumber, attempts });
+  }
+
+  /** Where it was written, once it was (for a listener; the promise holder gets its own). */
+  putResult(): PutResult {
+    return this.#putResult();
+  }
+
+  #putResult(): PutResult {
+    return { shardId: this.#shardId, sequenceNumber: this.#sequenceNumber, subSequenceNumber: this.#subSequenceNumber, attempts: this.#okAttempts! };
   }
 
   /** Settles as failed (the caller checked `settled`). */
   failed(error: PutRecordError): void {
     this.settled = true;
+    this.listener?.recordSettled(this, error);
     if (this.#reject === undefined) {
-      this.#outcome = error;
+      this.#error = error;
       return;
     }
     this.#promise!.catch(noop);

@@ -1,10 +1,14 @@
-import { ShardMap, partitionKeyToHashKey } from '@kinesis-kit/aggregation';
+import { type KeySlot, ShardMap, keySlot, slotHashKey } from '@kinesis-kit/aggregation';
 import { ShardLane, type LaneSettings } from './lane.js';
 import type { ShardDescription } from './port.js';
 import type { PendingRecord } from './records.js';
 
-/** Partition keys whose lane is remembered; the cache is cleared when full or when the shards change. */
-export const LANE_CACHE_CAPACITY = 10_000;
+/** What routing reads of a record; `keySlot`, when there, saves a key cache lookup. */
+export interface Routable {
+  readonly partitionKey: string;
+  readonly explicitHashKey: string | undefined;
+  readonly keySlot?: KeySlot;
+}
 
 /**
  * The current shard map as lanes: routes a record to the lane of its predicted shard, and on a
@@ -21,7 +25,8 @@ export class Topology {
   #lanes = new Map<string, ShardLane>();
   /** Bumped whenever a shard list changes the set of lanes: tells a fresh map from a stale one. */
   #version = 0;
-  readonly #byKey = new Map<string, ShardLane>();
+  /** Tags the lanes memoised in the shared key slots: a new map, a new tag (see KeySlot). */
+  #routeTag: object = {};
 
   constructor(settings: LaneSettings, ordered: boolean) {
     this.#settings = settings;
@@ -64,23 +69,20 @@ export class Topology {
   }
 
   /** The lane of the shard predicted for a (validated) record, or undefined (no map yet, or a gap). */
-  route(record: { readonly partitionKey: string; readonly explicitHashKey: string | undefined }): ShardLane | undefined {
+  route(record: Routable): ShardLane | undefined {
     const map = this.#map;
     if (map === undefined) return undefined;
     if (record.explicitHashKey !== undefined) return map.lookup(BigInt(record.explicitHashKey));
-    let lane = this.#byKey.get(record.partitionKey);
-    if (lane === undefined) {
-      lane = map.lookup(partitionKeyToHashKey(record.partitionKey));
-      if (lane !== undefined) {
-        if (this.#byKey.size >= LANE_CACHE_CAPACITY) this.#byKey.clear();
-        this.#byKey.set(record.partitionKey, lane);
-      }
-    }
+    const slot = record.keySlot ?? keySlot(record.partitionKey);
+    if (slot.routeTag === this.#routeTag) return slot.route as ShardLane;
+    const lane = map.lookup(slotHashKey(slot));
+    slot.routeTag = this.#routeTag;
+    slot.route = lane;
     return lane;
   }
 
   /** Splits records by predicted lane, keeping their order; `homeless` have no lane (no map, or a gap). */
-  group<R extends { readonly partitionKey: string; readonly explicitHashKey: string | undefined }>(
+  group<R extends Routable>(
     records: readonly R[],
   ): { groups: Map<ShardLane, R[]>; homeless: R[] } {
     const groups = new Map<ShardLane, R[]>();
@@ -113,7 +115,7 @@ export class Topology {
     }
     this.#map = new ShardMap([...next.values()]);
     this.#lanes = next;
-    this.#byKey.clear();
+    this.#routeTag = {};
     const retired: ShardLane[] = [];
     for (const lane of previous.values()) {
       if (next.has(lane.shardId)) continue;

@@ -1,12 +1,19 @@
 import { Writable } from 'node:stream';
 import { ConfigurationError } from '@kinesis-kit/core';
 import { PutRecordError } from './errors.js';
+import type { PendingRecord, SettleListener } from './records.js';
 import type { PutRecordInput, PutResult, PutTicket } from './types.js';
 
 /** What a producer writable needs of the producer: acceptance with backpressure. */
 export interface Enqueuer {
   enqueue(record: PutRecordInput, options?: { readonly signal?: AbortSignal }): Promise<PutTicket>;
 }
+
+/**
+ * The producer's synchronous way in (producer.writable() passes it): accepts a record at once,
+ * `listener` told when it settles, or returns its error, or undefined to go through enqueue().
+ */
+export type Offer = (record: PutRecordInput, listener: SettleListener) => PendingRecord | PutRecordError | undefined;
 
 export interface ProducerWritableOptions {
   /**
@@ -47,18 +54,46 @@ export class ProducerWritable extends Writable {
   /** Records that failed for good. */
   failed = 0;
   readonly #producer: Enqueuer;
+  readonly #offer: Offer | undefined;
+  /**
+   * Follows the records accepted through the fast path (no promise per record). It is called
+   * from inside the producer's answer handling, so it only queues: the records are counted, and
+   * events emitted, in one microtask afterwards, never inside the producer's own callbacks.
+   */
+  readonly #listener: SettleListener = {
+    recordSettled: (record, error) => {
+      this.#settledRecords.push(record);
+      this.#settledErrors.push(error);
+      if (this.#settledRecords.length === 1) queueMicrotask(this.#drainSettled);
+    },
+  };
+  #settledRecords: PendingRecord[] = [];
+  #settledErrors: (PutRecordError | undefined)[] = [];
+  readonly #drainSettled = (): void => {
+    const records = this.#settledRecords;
+    const errors = this.#settledErrors;
+    this.#settledRecords = [];
+    this.#settledErrors = [];
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const error = errors[i];
+      this.#settled(error === undefined ? record : undefined, record.input, error);
+    }
+  };
   readonly #mode: 'destroy' | 'emit';
   readonly #abort = new AbortController();
   #unsettled = 0;
   #whenSettled: (() => void) | undefined;
 
-  constructor(producer: Enqueuer, options: ProducerWritableOptions = {}) {
+  /** `offer`: the producer's fast path, given by producer.writable(); without it every record goes through enqueue(). */
+  constructor(producer: Enqueuer, options: ProducerWritableOptions = {}, offer?: Offer) {
     const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     if (!Number.isInteger(highWaterMark) || highWaterMark < 1) throw new ConfigurationError(`highWaterMark must be an integer >= 1, got ${String(highWaterMark)}`);
     const mode = options.onRecordError ?? 'destroy';
     if (mode !== 'destroy' && mode !== 'emit') throw new ConfigurationError(`onRecordError must be 'destroy' or 'emit', got ${String(mode)}`);
     super({ objectMode: true, highWaterMark });
     this.#producer = producer;
+    this.#offer = offer;
     this.#mode = mode;
   }
 
@@ -68,11 +103,17 @@ export class ProducerWritable extends Writable {
   }
 
   override _write(record: PutRecordInput, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    const offered = this.#offer?.(record, this.#listener);
+    if (offered instanceof PutRecordError) return callback(this.#failure(offered));
+    if (offered !== undefined) {
+      this.#unsettled++;
+      return callback();
+    }
     this.#producer.enqueue(record, { signal: this.#abort.signal }).then(
       (ticket) => {
         this.#unsettled++;
         ticket.result.then(
-          (result) => this.#settled(result, record),
+          (result) => this.#settled({ putResult: () => result }, record),
           (error: unknown) => this.#settled(undefined, record, error),
         );
         callback();
@@ -93,11 +134,12 @@ export class ProducerWritable extends Writable {
     callback(error);
   }
 
-  #settled(result: PutResult | undefined, record: PutRecordInput, error?: unknown): void {
+  /** `written` is undefined when the record failed; its PutResult is built only for a 'result' listener. */
+  #settled(written: { putResult(): PutResult } | undefined, record: PutRecordInput, error?: unknown): void {
     this.#unsettled--;
-    if (result !== undefined) {
+    if (written !== undefined) {
       this.written++;
-      if (this.listenerCount('result') > 0) this.emit('result', result, record);
+      if (this.listenerCount('result') > 0) this.emit('result', written.putResult(), record);
     } else {
       const failure = this.#failure(error);
       if (failure !== null) this.destroy(failure);

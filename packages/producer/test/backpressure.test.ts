@@ -2,6 +2,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FaultProxy, createStream, kinesisClient, testAccountId, type TestStream } from '../../../test/harness/index.js';
 import { KinesisProducer, type PutTicket } from '../src/index.js';
+import { ENQUEUE_YIELD_EVERY } from '../src/producer.js';
 import { readUserRecords } from './support/emulator.js';
 import { payload } from './support/setup.js';
 
@@ -54,6 +55,18 @@ describe('backpressure (kinesis-local behind a slow proxy)', () => {
     expect(proxy.count('PutRecords')).toBeGreaterThan(3);
     const read = await readUserRecords(client, stream.streamName);
     expect(new Set(read.map((r) => r.index)).size).toBe(300);
+  });
+
+  it('regression: a caller awaiting enqueue() per record lets the event loop turn (it used to starve answers and timers until the buffer was full)', async () => {
+    const producer = new KinesisProducer({ streamName: stream.streamName, kinesisClient: client });
+    let turned = false;
+    setImmediate(() => (turned = true));
+    const tickets: PutTicket[] = [];
+    // With room for all of them, every enqueue() used to resolve on a microtask: the loop never let a macrotask run.
+    for (let i = 0; i < ENQUEUE_YIELD_EVERY + 1; i++) tickets.push(await producer.enqueue({ partitionKey: `key-${i % 20}`, data: payload(`key-${i % 20}`, i) }));
+    expect(turned).toBe(true);
+    await producer.close();
+    await Promise.all(tickets.map((t) => t.result));
   });
 
   it('makes put() callers that do not await wait for room instead of growing the buffer', async () => {

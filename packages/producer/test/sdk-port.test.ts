@@ -21,9 +21,11 @@ function expectFullCoverage(shards: readonly ShardDescription[]): void {
 describe('sdkWritePort (kinesis-local)', () => {
   let client: KinesisClient;
   let stream: TestStream;
+  let accountId: string;
 
   beforeAll(async () => {
-    client = kinesisClient({ accountId: testAccountId() });
+    accountId = testAccountId();
+    client = kinesisClient({ accountId });
     stream = await createStream(client, 5, 'port');
   });
 
@@ -65,5 +67,19 @@ describe('sdkWritePort (kinesis-local)', () => {
   it('passes the abort signal to the SDK call', async () => {
     const port = sdkWritePort(client, { streamName: stream.streamName });
     await expect(port.putRecords([{ partitionKey: 'a', data: new Uint8Array([1]) }], AbortSignal.abort())).rejects.toThrow();
+  });
+
+  it("logs PutRecords through the client's logger without the records (the SDK's default walks and logs every entry)", async () => {
+    const lines: unknown[] = [];
+    const log = (entry: unknown): void => void lines.push(entry);
+    const logged = kinesisClient({ accountId }, { logger: { debug: log, info: log, warn: log, error: log } });
+    const port = sdkWritePort(logged, { streamName: stream.streamName });
+    const results = await port.putRecords([{ partitionKey: 'secret-key', data: new TextEncoder().encode('secret-payload') }], signal());
+    await expect(port.putRecords([{ partitionKey: 'a', data: new Uint8Array([1]) }], AbortSignal.abort())).rejects.toThrow();
+    logged.destroy();
+    expect(results).toHaveLength(1);
+    const text = JSON.stringify(lines);
+    expect(text).toContain('PutRecordsCommand');
+    for (const secret of ['secret-key', 'secret-payload', Buffer.from('secret-payload').toString('base64')]) expect(text).not.toContain(secret);
   });
 });
