@@ -47,7 +47,7 @@ export function toRow(lease: Lease, sample: LivenessSample, lag: Lag | undefined
   const multi = parseMultiStreamLeaseKey(lease.leaseKey);
   const [accountId = '', streamName = '', epoch = '0'] = multi?.streamIdentifier.split(':') ?? [];
   const owner = lease.leaseOwner;
-  const fleetOwner = owner !== undefined && sample.last.fleetWorkers.has(owner);
+  const fleetOwner = owner !== undefined && sample.last.fleetWorkers.has(owner) ? owner : undefined;
   return {
     leaseKey: lease.leaseKey,
     stream: multi === undefined ? null : { accountId, streamName, creationEpochSeconds: Number(epoch) },
@@ -59,9 +59,9 @@ export function toRow(lease: Lease, sample: LivenessSample, lag: Lag | undefined
     pendingCheckpoint: lease.pendingCheckpoint === undefined ? null : { ...lease.pendingCheckpoint },
     leaseCounter: lease.leaseCounter,
     ownerSwitchesSinceCheckpoint: lease.ownerSwitchesSinceCheckpoint,
-    livenessSignal: owner === undefined ? null : fleetOwner ? 'heartbeat' : 'counter',
+    livenessSignal: owner === undefined ? null : fleetOwner !== undefined ? 'heartbeat' : 'counter',
     counterMovedMsAgo: sample.counterMovedMsAgo.get(lease.leaseKey) ?? null,
-    ownerHeartbeatMsAgo: fleetOwner ? (sample.heartbeatMsAgo.get(owner!) ?? null) : null,
+    ownerHeartbeatMsAgo: fleetOwner === undefined ? null : (sample.heartbeatMsAgo.get(fleetOwner) ?? null),
     sampledMs: sample.windowMs,
     parentShardIds: lease.parentShardIds.map(bareShardId),
     childShardIds: lease.childShardIds.map(bareShardId),
