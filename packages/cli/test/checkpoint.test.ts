@@ -55,7 +55,10 @@ describe('kinesis-kit checkpoint', () => {
     ...(fields.owner === undefined ? {} : { leaseOwner: { S: fields.owner } }),
   });
 
-  it('refuses while a live worker holds the lease; --force writes it anyway', async () => {
+  it.each([
+    { coordination: 'fleet', sign: "its owner's heartbeat in the fleet item changed" },
+    { coordination: 'kcl2', sign: 'its counter moved' },
+  ] as const)('refuses while a live worker holds the lease (coordination $coordination); --force writes it anyway', async ({ coordination, sign }) => {
     const stream = await createStream(kinesis, 1, 'cli-cp');
     streams.push(stream);
     const app = uniqueName('cli-cp-app');
@@ -72,7 +75,8 @@ describe('kinesis-kit checkpoint', () => {
       initialPosition: 'TRIM_HORIZON',
       processor: reportingProcessor('worker-1', (r) => reports.push(r)),
       ...FAST_CONSUMER,
-      failoverTimeMillis: 3_000, // renewals about every second
+      coordination,
+      failoverTimeMillis: 3_000, // kcl2: renewals about every second; fleet: no renewals, a heartbeat every second
     });
     consumers.push(consumer);
     await consumer.start();
@@ -82,6 +86,7 @@ describe('kinesis-kit checkpoint', () => {
 
     expect(refused.code).toBe(5);
     expect(refused.stderr).toContain('worker worker-1 holds lease shardId-000000000000');
+    expect(refused.stderr).toContain(sign);
     expect(refused.stderr).toContain('[LEASE_HELD]');
     expect((await item(app))?.checkpoint?.S).toBe(sequence.r3);
 
@@ -121,6 +126,20 @@ describe('kinesis-kit checkpoint', () => {
     const after = await item(app);
     expect(after?.leaseOwner).toBeUndefined();
     expect(after?.checkpointSubSequenceNumber?.N).toBe('9');
+  });
+
+  it("a dead fleet worker's lease (its heartbeat in the fleet item does not change within --failover-time) is written", async () => {
+    const fleetItem = { leaseKey: { S: 'kinesis-kit:fleet' }, entityType: { S: 'LEADER' }, ldr: { S: 'other-worker' }, h1: { N: '42' }, h2: { N: '7' } };
+    const workerItem = { leaseKey: { S: 'gone-worker' }, entityType: { S: 'WORKER_METRIC_STATS' }, lut: { N: '1700000000' }, properties: { M: { 'kinesis-kit.slot': { S: '1' } } } };
+    const app = await table(lease({ owner: 'gone-worker', counter: 7 }), fleetItem, workerItem);
+
+    const run = await checkpoint(['set', app, SHARD, `${SEQUENCE}:9`, '--failover-time', '1000']);
+
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('(lease counter 7 -> 8, owner gone-worker removed)');
+    expect(await item(app, 'kinesis-kit:fleet')).toMatchObject({ h1: { N: '42' } }); // the fleet item and the worker item are left alone
+    expect(await item(app, 'gone-worker')).toBeDefined();
   });
 
   it('is conditional: a lease changed during the write is refused (exit 5); a write whose answer was lost is confirmed', async () => {

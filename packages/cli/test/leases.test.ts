@@ -77,7 +77,8 @@ describe('kinesis-kit leases', () => {
       initialPosition: 'TRIM_HORIZON',
       processor: reportingProcessor('worker-1', () => undefined),
       ...FAST_CONSUMER,
-      failoverTimeMillis: 3_000, // renewals about every second, so a short --sample sees the counter move
+      // Fleet coordination (the default): no lease renewals; the worker heartbeats into the fleet item every second.
+      failoverTimeMillis: 3_000,
       leaseCleanupIntervalMillis: 3_600_000, // keep the finished parent's lease to show it
     });
     consumers.push(consumer);
@@ -102,10 +103,16 @@ describe('kinesis-kit leases', () => {
     const aggregateSequence = (await readAllRecords(kinesis, streamName)).find((r) => r.shardId === children[0])!.SequenceNumber;
     expect(low).toMatchObject({ owner: 'worker-1', checkpoint: aggregateSequence, checkpointSubSequenceNumber: 2, parentShardIds: [parent!.ShardId], millisBehindLatest: 0, unreadRecords: false });
     expect(high).toMatchObject({ owner: 'worker-1', checkpointSubSequenceNumber: 0, parentShardIds: [parent!.ShardId], millisBehindLatest: 0, unreadRecords: false });
+    expect(parentRow).toMatchObject({ livenessSignal: null, ownerHeartbeatMsAgo: null });
     for (const row of [low, high]) {
       expect(row.sampledMs).toBeGreaterThanOrEqual(3_000);
-      expect(row.counterMovedMsAgo).not.toBeNull();
+      // An idle fleet worker's leases do not move; its heartbeat does.
+      expect(row.livenessSignal).toBe('heartbeat');
+      expect(row.ownerHeartbeatMsAgo).not.toBeNull();
     }
+    const sampled = await leases(app, '--stream', streamName, '--sample', '3000');
+    expect(sampled.stdout).toMatch(/worker-1 .*heartbeat \S+ ago/);
+    expect(sampled.stdout.trimEnd().split('\n').at(-1)).toBe('fleet leader: worker-1');
 
     const table = await leases(app, '--stream', streamName);
     expect(table.code).toBe(0);
@@ -116,7 +123,40 @@ describe('kinesis-kit leases', () => {
     expect(lines[0]).toContain(children.join(','));
     expect(lines[1]).toContain(`worker-1  ${aggregateSequence}:2`);
     expect(lines[1]).toContain('caught up');
+    expect(lines).toHaveLength(4); // three leases and the leader line: the fleet item and the worker item are not leases
   }, 120_000);
+
+  it("coordination 'kcl2': a live holder's lease counter moves (no fleet item, no heartbeat)", async () => {
+    const streamName = await newStream(1);
+    const app = uniqueName('cli-kcl2');
+    const consumer = new KinesisConsumer({
+      streamName,
+      applicationName: app,
+      workerId: 'worker-1',
+      kinesisClient: kinesis,
+      dynamoDBClient: dynamo,
+      initialPosition: 'TRIM_HORIZON',
+      processor: reportingProcessor('worker-1', () => undefined),
+      ...FAST_CONSUMER,
+      coordination: 'kcl2',
+      failoverTimeMillis: 3_000, // renewals about every second, so a short --sample sees the counter move
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    const store = new DynamoDBLeaseStore({ client: dynamo, tableName: app });
+    await waitFor(async () => (await store.listLeases()).some((l) => l.leaseOwner === 'worker-1'), { timeoutMs: 30_000, description: 'worker-1 to take the lease' });
+
+    const run = await leases(app, '--no-lag', '--sample', '3000', '--json');
+
+    expect(run.code).toBe(0);
+    const [row] = JSON.parse(run.stdout) as LeaseRow[];
+    expect(row).toMatchObject({ owner: 'worker-1', livenessSignal: 'counter', ownerHeartbeatMsAgo: null });
+    expect(row!.counterMovedMsAgo).not.toBeNull();
+    const table = await leases(app, '--no-lag', '--sample', '3000');
+    expect(table.stdout).toMatch(/worker-1 .* \d\S* ago/);
+    expect(table.stdout).not.toContain('heartbeat');
+    expect(table.stdout).not.toContain('fleet leader');
+  }, 60_000);
 
   it('lag is MillisBehindLatest of the first record after the checkpoint', async () => {
     const streamName = await newStream(1);

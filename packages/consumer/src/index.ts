@@ -33,6 +33,9 @@ export type { Lease } from './leases/lease.js';
 export { LEASE_ATTRIBUTES, MULTI_STREAM_LEASE_ATTRIBUTES } from './leases/lease-item.js';
 export { multiStreamLeaseKey, parseMultiStreamLeaseKey, serializeStreamIdentifier, type StreamIdentifier } from './streams/stream-identifier.js';
 export type { CreateResult, DeleteResult, LeaseStore, RequestCounts, WriteResult } from './leases/lease-store.js';
+// Fleet coordination's items, for tooling (DynamoDBLeaseStore.readTable / readFleet / readWorker).
+export { FLEET_ITEM_KEY, parseFleet, type FleetView, type SlotView } from './leases/fleet/fleet-item.js';
+export type { FleetAttributes, FleetValue, TableContents, WorkerRecord } from './leases/fleet/fleet-store.js';
 export { pollingRetrieval } from './retrieval/polling.js';
 export { fanOutRetrieval } from './retrieval/fanout.js';
 export { kinesisFanOutPort, type FanOutPort, type StreamConsumerDescription, type SubscriptionEvent } from './retrieval/fanout-port.js';

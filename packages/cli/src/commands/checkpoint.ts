@@ -1,4 +1,4 @@
-import { DynamoDBLeaseStore, isSequenceNumber, kinesisReadPort, parseMultiStreamLeaseKey, type Lease, type Position } from '@kinesis-kit/consumer';
+import { DynamoDBLeaseStore, isSequenceNumber, kinesisReadPort, parseMultiStreamLeaseKey, type Lease, type Position, type WorkerRecord } from '@kinesis-kit/consumer';
 import { systemClock } from '@kinesis-kit/core';
 import { integerOption, parseCommand, stringOption } from '../args.js';
 import { connectionFrom, createDynamoDBClient, createKinesisClient, type Connection } from '../clients.js';
@@ -7,7 +7,8 @@ import { about, awsErrorName, CliError, EXIT_CODES, UsageError, type ExitCode } 
 import { overrideCheckpoint } from '../leases/override.js';
 import { parsePosition } from '../leases/position.js';
 import { formatPosition } from '../leases/rows.js';
-import { sampleCounters } from '../leases/sample.js';
+import { fleetSignals } from '../leases/fleet.js';
+import { sampleLiveness, type LivenessRead } from '../leases/sample.js';
 import { formatDuration } from '../table.js';
 
 export const CHECKPOINT_USAGE = `kinesis-kit checkpoint set <app> <shard> <sequenceNumber>[:<subSequenceNumber>] | SHARD_END
@@ -19,15 +20,19 @@ worker may carry on from its in-memory position (see docs/cli.md). <shard> is th
 key: a shard id, or for multi-stream tables account:stream:epoch:shardId (or a bare shard id if
 only one stream has it).
 
-Refuses (exit code 5) while a live worker holds the lease: the lease's counter is watched for
-up to --failover-time (the KCL's rule: a holder renews within that time); a lease with no owner,
-or whose counter did not move, is written at once. The write is conditional on the counter and
+Refuses (exit code 5) while a live worker holds the lease. The lease is re-read for up to
+--failover-time (the KCL's rule: a live holder shows a change within that time); the holder is
+alive if the lease's counter moves (kinesis-kit's coordination 'kcl2' and the Java KCL renew it)
+or, when the owner is a kinesis-kit fleet worker (the default coordination: leases are not
+renewed), if the owner's heartbeat in the fleet item changes. A lease with no owner is written at
+once; an owned one after a window with no change. The write is conditional on the counter and
 owner read, as the library's writes are: if the lease changed meanwhile nothing is written (5).
 
   --table <name>          lease table (default: <app>)
   --stream <name>         single-stream tables: check the sequence number belongs to the shard
                           (multi-stream keys name their stream and are always checked)
-  --failover-time <ms>    how long to watch the counter (default 10000, the KCL's default)
+  --failover-time <ms>    how long to watch the counter and the owner's heartbeat (default 10000,
+                          the KCL's and kinesis-kit's default failoverTimeMillis)
   --force                 write even if a live worker holds the lease (it may not take effect)`;
 
 const OPTIONS = {
@@ -37,7 +42,7 @@ const OPTIONS = {
   force: { type: 'boolean' },
 } as const;
 
-/** Re-read interval while watching a lease's counter. */
+/** Re-read interval while watching a lease's counter and its owner's heartbeat. */
 const WATCH_INTERVAL_MS = 250;
 /** Conditional writes tried with --force while a live holder keeps moving the counter. */
 const FORCED_WRITE_ATTEMPTS = 5;
@@ -126,20 +131,33 @@ async function checkInShard(lease: Lease, position: Position, streamOption: stri
   }
 }
 
-/** Watches an owned lease's counter for up to failoverMs; refuses if it moves (a live holder). */
+/**
+ * Watches an owned lease for up to failoverMs and refuses if its holder shows it is alive: the
+ * lease's counter moves (KCL 2.x protocol renewals), or the owner is a fleet worker (its worker
+ * item names a slot) whose heartbeat in the fleet item changes. Each re-read is a GetItem of the
+ * lease, plus one of the fleet item while the owner is a fleet worker.
+ */
 async function requireNotLive(store: DynamoDBLeaseStore, lease: Lease, failoverMs: number, connection: Connection, io: CliIO): Promise<Lease> {
   if (lease.leaseOwner === undefined) return lease;
-  const read = async (): Promise<Lease[]> => {
+  const workers = new Map<string, WorkerRecord | undefined>();
+  const workerOf = async (owner: string): Promise<WorkerRecord | undefined> => {
+    if (!workers.has(owner)) workers.set(owner, await withOperationDeadline(connection, io, (signal) => store.readWorker(owner, signal)));
+    return workers.get(owner);
+  };
+  const read = async (): Promise<LivenessRead> => {
     const current = await withOperationDeadline(connection, io, (signal) => store.getLease(lease.leaseKey, signal));
     if (current === undefined) throw new CliError('LEASE_NOT_FOUND', `lease ${lease.leaseKey} was deleted while it was watched`, EXIT_CODES.notFound);
-    return [current];
+    const worker = current.leaseOwner === undefined ? undefined : await workerOf(current.leaseOwner);
+    const fleet = worker === undefined ? undefined : await withOperationDeadline(connection, io, (signal) => store.readFleet(signal));
+    return { leases: [current], ...fleetSignals(fleet, worker === undefined ? [] : [worker]) };
   };
-  const sample = await sampleCounters(read, { windowMs: failoverMs, intervalMs: WATCH_INTERVAL_MS, clock: io.clock ?? systemClock, signal: io.signal, stopAtFirstMove: true });
-  const latest = sample.leases[0]!;
-  if (sample.movedMsAgo.size > 0) {
+  const sample = await sampleLiveness(read, { windowMs: failoverMs, intervalMs: WATCH_INTERVAL_MS, clock: io.clock ?? systemClock, signal: io.signal, stopAtFirstMove: true });
+  const latest = sample.last.leases[0]!;
+  const sign = sample.counterMovedMsAgo.size > 0 ? 'its counter moved' : sample.heartbeatMsAgo.size > 0 ? "its owner's heartbeat in the fleet item changed" : undefined;
+  if (sign !== undefined) {
     throw new CliError(
       'LEASE_HELD',
-      `worker ${latest.leaseOwner ?? '(none)'} holds lease ${lease.leaseKey}: its counter moved within ${formatDuration(sample.windowMs)}. ` +
+      `worker ${latest.leaseOwner ?? '(none)'} holds lease ${lease.leaseKey}: ${sign} within ${formatDuration(sample.windowMs)}. ` +
         'Stop the application first, or use --force (a running worker may carry on from its own position)',
       EXIT_CODES.refused,
     );

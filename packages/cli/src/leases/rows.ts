@@ -1,7 +1,7 @@
 import { isSequenceNumber, parseMultiStreamLeaseKey, type Lease, type Position } from '@kinesis-kit/consumer';
 import { formatDuration, renderTable } from '../table.js';
 import type { Lag } from './lag.js';
-import type { CounterSample } from './sample.js';
+import type { LivenessSample } from './sample.js';
 
 /** One lease as `leases --json` prints it (one object per shard; stable field names). */
 export interface LeaseRow {
@@ -18,8 +18,17 @@ export interface LeaseRow {
   readonly pendingCheckpoint: { readonly sequenceNumber: string; readonly subSequenceNumber: number } | null;
   readonly leaseCounter: number;
   readonly ownerSwitchesSinceCheckpoint: number;
+  /**
+   * What tells whether the owner is alive: `heartbeat` when the owner is a fleet worker (its worker
+   * item names a slot in the fleet item: kinesis-kit's default coordination, whose leases are not
+   * renewed), `counter` otherwise (kinesis-kit `coordination: 'kcl2'`, the Java KCL: the holder
+   * renews the lease counter); null when the lease has no owner.
+   */
+  readonly livenessSignal: 'heartbeat' | 'counter' | null;
   /** Counter watch (--sample): ms since its last move, null when it did not move within sampledMs. */
   readonly counterMovedMsAgo: number | null;
+  /** Heartbeat watch (--sample), fleet owners only: ms since the owner's heartbeat last changed, null when it did not within sampledMs (or not a fleet owner). */
+  readonly ownerHeartbeatMsAgo: number | null;
   readonly sampledMs: number;
   readonly parentShardIds: readonly string[];
   readonly childShardIds: readonly string[];
@@ -34,21 +43,25 @@ function bareShardId(key: string): string {
   return parseMultiStreamLeaseKey(key)?.shardId ?? key;
 }
 
-export function toRow(lease: Lease, sample: CounterSample, lag: Lag | undefined): LeaseRow {
+export function toRow(lease: Lease, sample: LivenessSample, lag: Lag | undefined): LeaseRow {
   const multi = parseMultiStreamLeaseKey(lease.leaseKey);
   const [accountId = '', streamName = '', epoch = '0'] = multi?.streamIdentifier.split(':') ?? [];
+  const owner = lease.leaseOwner;
+  const fleetOwner = owner !== undefined && sample.last.fleetWorkers.has(owner) ? owner : undefined;
   return {
     leaseKey: lease.leaseKey,
     stream: multi === undefined ? null : { accountId, streamName, creationEpochSeconds: Number(epoch) },
     shardId: multi?.shardId ?? lease.leaseKey,
-    owner: lease.leaseOwner ?? null,
+    owner: owner ?? null,
     checkpointOwner: lease.checkpointOwner ?? null,
     checkpoint: lease.checkpoint.sequenceNumber,
     checkpointSubSequenceNumber: lease.checkpoint.subSequenceNumber,
     pendingCheckpoint: lease.pendingCheckpoint === undefined ? null : { ...lease.pendingCheckpoint },
     leaseCounter: lease.leaseCounter,
     ownerSwitchesSinceCheckpoint: lease.ownerSwitchesSinceCheckpoint,
-    counterMovedMsAgo: sample.movedMsAgo.get(lease.leaseKey) ?? null,
+    livenessSignal: owner === undefined ? null : fleetOwner !== undefined ? 'heartbeat' : 'counter',
+    counterMovedMsAgo: sample.counterMovedMsAgo.get(lease.leaseKey) ?? null,
+    ownerHeartbeatMsAgo: fleetOwner === undefined ? null : (sample.heartbeatMsAgo.get(fleetOwner) ?? null),
     sampledMs: sample.windowMs,
     parentShardIds: lease.parentShardIds.map(bareShardId),
     childShardIds: lease.childShardIds.map(bareShardId),
@@ -68,8 +81,12 @@ export function formatPosition(position: Position): string {
   return isSequenceNumber(position.sequenceNumber) ? `${position.sequenceNumber}:${position.subSequenceNumber}` : position.sequenceNumber;
 }
 
+/** The owner's liveness signal over the window: its heartbeat for a fleet owner, else the lease counter. */
 function lastChange(row: LeaseRow): string {
   if (row.sampledMs === 0) return '-';
+  if (row.livenessSignal === 'heartbeat') {
+    return row.ownerHeartbeatMsAgo === null ? `no heartbeat in ${formatDuration(row.sampledMs)}` : `heartbeat ${formatDuration(row.ownerHeartbeatMsAgo)} ago`;
+  }
   return row.counterMovedMsAgo === null ? `none in ${formatDuration(row.sampledMs)}` : `${formatDuration(row.counterMovedMsAgo)} ago`;
 }
 

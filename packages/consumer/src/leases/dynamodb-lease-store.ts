@@ -28,7 +28,7 @@ import { checkpointed, released, renewed, takenBy, withChildShards, type Lease }
 import { fromItem, isLeaseItem, LEASE_ATTRIBUTES as A, storedShardIds, toItem, type LeaseItem } from './lease-item.js';
 import type { CreateResult, DeleteResult, LeaseStore, RequestCounts, WriteResult } from './lease-store.js';
 import { DynamoDBFleetTable } from './fleet/dynamodb-fleet-table.js';
-import type { FleetAttributes, FleetStore, FleetUpdate, FleetWriteResult, TableSnapshot, WorkerRecord } from './fleet/fleet-store.js';
+import type { FleetAttributes, FleetStore, FleetUpdate, FleetWriteResult, TableContents, TableSnapshot, WorkerRecord } from './fleet/fleet-store.js';
 import { ensureLeaseTable } from './lease-table.js';
 import { dynamoDBLeaseTableApi } from './lease-table-commands.js';
 import { LEASE_METRICS } from './metric-names.js';
@@ -130,6 +130,19 @@ export class DynamoDBLeaseStore implements LeaseStore, FleetStore {
 
   deleteWorker(workerId: string, signal?: AbortSignal): Promise<void> {
     return this.#fleet.deleteWorker(workerId, signal);
+  }
+
+  /**
+   * For tooling over the lease table (the CLI): every lease, our worker items (worker id and fleet
+   * slot) and the fleet item, in one consistent Scan. Not used by the consumer itself.
+   */
+  readTable(signal?: AbortSignal): Promise<TableContents> {
+    return this.#fleet.readTable(signal);
+  }
+
+  /** For tooling: a fleet worker's own item (its slot in the fleet item), consistent; undefined for anything else. */
+  readWorker(workerId: string, signal?: AbortSignal): Promise<WorkerRecord | undefined> {
+    return this.#fleet.readWorker(workerId, signal);
   }
 
   /** DynamoDB requests made so far, by operation (every attempt counts). */

@@ -199,6 +199,20 @@ describe.each(ENGINES)('DynamoDBLeaseStore as a FleetStore against $engine', ({ 
     it('counts every request by operation', () => {
       expect(fleetStore.requestCounts()).toMatchObject({ GetItem: 3, UpdateItem: 10, PutItem: 3, DeleteItem: 3, Scan: 1 });
     });
+
+    it('readTable (tooling) returns leases, our workers and the fleet item from one consistent Scan; readWorker reads one worker item', async () => {
+      const before = fleetStore.requestCounts().Scan ?? 0;
+      const contents = await fleetStore.readTable();
+      expect(fleetStore.requestCounts().Scan).toBe(before + 1);
+      expect(contents.leases.map((l) => l.leaseKey)).toEqual(['shardId-000000000000']);
+      expect(contents.workers).toEqual([{ workerId: 'worker-one', slot: '1' }]);
+      expect(contents.fleet).toEqual(await fleetStore.readFleet());
+      expect(contents.fleet?.get('ldr')).toBe('w2');
+      expect(await fleetStore.readWorker('worker-one')).toEqual({ workerId: 'worker-one', slot: '1' });
+      expect(await fleetStore.readWorker('java-worker')).toBeUndefined(); // a KCL 3.5 worker's item: no slot of ours
+      expect(await fleetStore.readWorker('shardId-000000000000')).toBeUndefined(); // a lease
+      expect(await fleetStore.readWorker('nobody')).toBeUndefined();
+    });
   });
 });
 

@@ -16,7 +16,7 @@ import type { Lease } from '../lease.js';
 import { ENTITY_TYPE_ATTRIBUTE, isLeaseItem, LEASE_ATTRIBUTES as A, type LeaseItem } from '../lease-item.js';
 import { LEASE_OWNER_INDEX } from '../lease-table.js';
 import { FLEET_ITEM_KEY } from './fleet-item.js';
-import type { FleetAttributes, FleetStore, FleetUpdate, FleetWriteResult, TableSnapshot, WorkerRecord } from './fleet-store.js';
+import type { FleetAttributes, FleetStore, FleetUpdate, FleetWriteResult, TableContents, TableSnapshot, WorkerRecord } from './fleet-store.js';
 import { compileFleetUpdate, fleetAttributes, showsUpdate } from './fleet-update-expression.js';
 import { fromWorkerItem, isWorkerItem, toWorkerItem, WORKER_ENTITY_TYPE } from './worker-item.js';
 
@@ -60,6 +60,37 @@ export class DynamoDBFleetTable implements FleetStore {
       }
     });
     return { leases, workers };
+  }
+
+  /**
+   * Tooling (the CLI): one CONSISTENT scan of the whole table, keeping the fleet item too, so that
+   * lease counters and heartbeats read twice can be compared (an eventually consistent read may
+   * go back in time and look like a move).
+   */
+  async readTable(signal?: AbortSignal): Promise<TableContents> {
+    const leases: Lease[] = [];
+    const workers: WorkerRecord[] = [];
+    let fleet: FleetAttributes | undefined;
+    await this.#scan({ TableName: this.#deps.tableName, ConsistentRead: true }, signal, (item) => {
+      if (isLeaseItem(item)) {
+        const lease = this.#deps.parseLease(item);
+        if (lease !== undefined) leases.push(lease);
+      } else if (isWorkerItem(item)) {
+        const worker = fromWorkerItem(item);
+        if (worker !== undefined) workers.push(worker);
+      } else if (item[A.leaseKey]?.S === FLEET_ITEM_KEY) {
+        fleet = fleetAttributes(item);
+      }
+    });
+    return { leases, workers, fleet };
+  }
+
+  /** Tooling: a worker's own item (consistent GetItem); undefined when absent or not one of ours (a Java worker's). */
+  async readWorker(workerId: string, signal?: AbortSignal): Promise<WorkerRecord | undefined> {
+    const { Item } = await this.#deps.request('GetItem', signal, (abortSignal) =>
+      this.#deps.client.send(new GetItemCommand({ TableName: this.#deps.tableName, Key: { [A.leaseKey]: { S: workerId } }, ConsistentRead: true }), { abortSignal }),
+    );
+    return Item !== undefined && isWorkerItem(Item) ? fromWorkerItem(Item) : undefined;
   }
 
   /**

@@ -26,6 +26,12 @@ export interface TableSnapshot {
   readonly workers: readonly WorkerRecord[];
 }
 
+/** The whole lease table as tooling reads it (DynamoDBLeaseStore.readTable): leases, our worker items and the fleet item. */
+export interface TableContents extends TableSnapshot {
+  /** The fleet item's attributes (fleet-item.ts); undefined when the table has none (no fleet worker ever ran). */
+  readonly fleet: FleetAttributes | undefined;
+}
+
 /** A worker as its item records it: its id (the leaseKey of the item) and its slot in the fleet item. */
 export interface WorkerRecord {
   readonly workerId: string;
