@@ -37,6 +37,15 @@ describe('fleet coordination (simulated)', () => {
     expect(fleet.heldBy().get(workerId(9))?.length).toBeGreaterThanOrEqual(Math.floor(200 / 6));
   });
 
+  it('after the only worker stopped (the lock left without a successor), the next worker becomes leader and takes every lease', async () => {
+    // Regression: a claim required the lock counter to be absent, but a leader leaving keeps it.
+    const fleet = await balancedFleet(1, 20);
+    await fleet.stop(workerId(0));
+    fleet.add(workerId(1));
+    expect(await fleet.clock.until(() => fleet.heldBy().get(workerId(1))?.length === 20, LIMIT_MS, 100)).toBeDefined();
+    expect(fleet.leader()).toBe(workerId(1));
+  });
+
   it('a killed worker’s leases are held again within failoverTimeMillis + 2 s, the leader’s too', async () => {
     const fleet = await balancedFleet(5, 100);
     for (const victim of [fleet.live().find((id) => id !== fleet.leader())!, fleet.leader()!]) {

@@ -35,6 +35,8 @@ export interface FleetCoordinatorOptions extends FleetSettings {
   readonly accepts?: (leaseKey: string) => boolean;
 }
 
+/** A worker whose lease count disagrees with the leader's looks for its leases again at most this often. */
+const RECHECK_MS = 2_000;
 /** Waits between discovery attempts while the GSI has not caught up with an assignment. */
 const DISCOVERY_RETRIES_MS = [100, 200, 400, 800, 1_600] as const;
 
@@ -89,6 +91,7 @@ export class FleetCoordinator implements Coordination {
   /** The assignment epoch whose leases this worker has adopted; undefined = look again. */
   #epochDone: number | undefined;
   #discovery: Promise<void> | undefined;
+  #discoveredAt = Number.NEGATIVE_INFINITY;
   /** Leases this worker was asked to hand over, by key. */
   readonly #moves = new Map<string, Move>();
   #movesSeen: string | undefined;
@@ -367,7 +370,10 @@ export class FleetCoordinator implements Coordination {
     void this.#lead(view).catch((e: unknown) => this.#reportError(e, 'takingRound'));
     const mine = this.#slot === undefined ? undefined : view.slots.get(this.#slot);
     if (mine === undefined) return;
-    if (!this.#stopping && mine.epoch !== this.#epochDone) this.#discoverSoon(mine.epoch);
+    // A new epoch, or (checked at most every RECHECK_MS) a count that disagrees with what this
+    // worker holds: a placement whose notification was lost is still found.
+    const mismatch = mine.count !== this.#state.held.size && this.#clock.now() - this.#discoveredAt >= RECHECK_MS;
+    if (!this.#stopping && (mine.epoch !== this.#epochDone || mismatch)) this.#discoverSoon(mine.epoch);
     this.#takeMoves(mine.moves);
   }
 
@@ -389,7 +395,8 @@ export class FleetCoordinator implements Coordination {
       conditions: [
         { attribute: slotAttribute('heartbeat', this.#slot), exists: true },
         view.leader === undefined ? { attribute: FLEET.leader, exists: false } : { attribute: FLEET.leader, equals: view.leader },
-        { attribute: FLEET.leaderCounter, ...(view.leader === undefined ? { exists: false } : { equals: view.leaderCounter }) },
+        // No leader (the last one left without a successor): its lock counter may remain; any value will do.
+        ...(view.leader === undefined ? [] : [{ attribute: FLEET.leaderCounter, equals: view.leaderCounter }]),
       ],
     });
     if (claim.kind !== 'updated') return;
@@ -447,6 +454,7 @@ export class FleetCoordinator implements Coordination {
    * lags the table a little: while it shows fewer leases than the leader's count for us, look again.
    */
   async #discover(epoch: number): Promise<void> {
+    this.#discoveredAt = this.#clock.now();
     for (const waitMs of [0, ...DISCOVERY_RETRIES_MS]) {
       if (waitMs > 0) await this.#scope.run((signal) => this.#clock.sleep(waitMs, signal));
       if (this.#stopping) return;
