@@ -61,6 +61,9 @@ export interface FleetCounts {
   readonly fairMs: number;
 }
 
+/** After the fleet is fair, the steady-state window starts this much later, in both runs. */
+export const SETTLE_MS = 5_000;
+
 /** Starts the fleet for real, waits until it is fair, then counts a steady-state window of `windowMs`. */
 export async function realFleetCounts(options: RealRunOptions): Promise<FleetCounts> {
   const stats = new Map<string, OperationStats>();
@@ -93,6 +96,8 @@ export async function realFleetCounts(options: RealRunOptions): Promise<FleetCou
       await systemClock.sleep(50);
     }
     const fairMs = performance.now() - start;
+    // Workers may still be finishing their first look for leases (the GSI catching up): let them.
+    await systemClock.sleep(SETTLE_MS);
     const before = snapshot(stats);
     await systemClock.sleep(options.windowMs);
     return { byOperation: statsDelta(snapshot(stats), before), fairMs };

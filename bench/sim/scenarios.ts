@@ -47,6 +47,8 @@ export interface ScaleResult {
   readonly wallSeconds: number;
 }
 
+/** After the fleet is fair, the steady-state windows start this much later (workers finishing their first look for leases). */
+const SETTLE_MS = 5_000;
 /** Give up waiting for an event's outcome after this much simulated time. */
 const EVENT_LIMIT_MS = 180_000;
 /** How often (simulated) the fleet's state is sampled while waiting. */
@@ -59,6 +61,7 @@ export async function runScale(design: SimDesign, config: ScaleConfig, takingInt
   const fleet = new Fleet({ design, leases: config.leases });
   const startup = config.start === 'cold' ? await coldStart(fleet, config.workers) : await warmStart(fleet, config.workers);
   log(`  ${config.workers} x ${config.leases}: ${config.start} start fair after ${startup.fairMs ?? '-'} ms`);
+  await fleet.run(SETTLE_MS); // as the real run does (bench/sim/real-run.ts)
   const idle = await window(fleet, config.windowMs);
   let busy: Window | undefined;
   if (config.checkpointEveryMs > 0) {
