@@ -43,7 +43,7 @@ export const CONSUMER_OPTION_SPECS = {
   balanceThroughput: option(true, 'Fleet coordination: the leader balances bytes/s per worker, not only lease counts (a worker with a hot shard holds fewer leases).', checks.boolean()),
   failoverTimeMillis: option(
     10_000,
-    "A lease whose counter has not moved for this long, on the observing worker's own clock, is expired and may be taken. Leases are renewed every failoverTimeMillis / 3 - epsilonMillis (3,308 ms by default).",
+    "Fleet: a worker whose heartbeat has not changed for this long, on the leader's clock, is dead and its leases are placed on others (worst case about failoverTimeMillis + 2 s). kcl2, and leases of workers outside the fleet: a lease whose counter has not moved for this long is expired and may be taken (kcl2 renews every failoverTimeMillis / 3 - epsilonMillis, 3,308 ms by default).",
     checks.integer(300, HOUR),
     { javaName: 'failoverTimeMillis' },
   ),
@@ -90,7 +90,7 @@ export const CONSUMER_OPTION_SPECS = {
   ),
   leaseLossMarginMillis: option(
     1_000,
-    'A lease this worker could not renew is given up, and its shard consumer stopped (leaseLost, no more checkpoints), at its last successful renewal + failoverTimeMillis - this margin on our clock: before any other worker can judge it expired.',
+    'A worker that could not heartbeat (fleet) or renew a lease (kcl2) gives its leases up, and their shard consumers stop (leaseLost, no more checkpoints), at its last successful heartbeat or renewal + failoverTimeMillis - this margin on its own clock: before any other worker can judge it dead.',
     checks.integer(0, HOUR),
   ),
   ...POLLING_OPTION_SPECS,
@@ -119,6 +119,15 @@ const marginLeavesRenewals = (values: ConsumerSettings): string | undefined => {
     : `failoverTimeMillis - leaseLossMarginMillis must leave room for two renewals (2 x (failoverTimeMillis / 3 - epsilonMillis)); got ${values.failoverTimeMillis} - ${values.leaseLossMarginMillis}`;
 };
 
+/** Fleet: two heartbeats must fit in a worker's life (failoverTimeMillis - leaseLossMarginMillis); the leader writes at least as often as a worker. */
+const heartbeatsFitLife = (values: ConsumerSettings): string | undefined => {
+  if (values.coordination !== 'fleet') return undefined;
+  if (2 * values.heartbeatIntervalMillis > values.failoverTimeMillis - values.leaseLossMarginMillis) {
+    return `heartbeatIntervalMillis must be at most (failoverTimeMillis - leaseLossMarginMillis) / 2 (got ${values.heartbeatIntervalMillis})`;
+  }
+  return values.leaderIntervalMillis <= values.heartbeatIntervalMillis ? undefined : `leaderIntervalMillis must be at most heartbeatIntervalMillis (got ${values.leaderIntervalMillis})`;
+};
+
 /** At least two request attempts must fit in the time a worker has to renew a lease. */
 const timeoutFitsRenewal = (values: ConsumerSettings): string | undefined =>
   2 * values.dynamoDBRequestTimeoutMillis <= values.failoverTimeMillis - values.leaseLossMarginMillis
@@ -129,7 +138,7 @@ const timeoutFitsRenewal = (values: ConsumerSettings): string | undefined =>
 export function resolveConsumerSettings(input: Readonly<Record<string, unknown>>, otherKeys: readonly string[]): ConsumerSettings {
   return resolveOptions('KinesisConsumer', CONSUMER_OPTION_SPECS, input, {
     otherKeys,
-    crossChecks: [renewalFitsFailover, marginLeavesRenewals, timeoutFitsRenewal],
+    crossChecks: [renewalFitsFailover, marginLeavesRenewals, timeoutFitsRenewal, heartbeatsFitLife],
   });
 }
 

@@ -41,6 +41,13 @@ describe('KinesisConsumer options', () => {
     expect(() => new KinesisConsumer(options({ failoverTimeMillis: 300, epsilonMillis: 60 }))).toThrow(/must be at least 50 ms/);
   });
 
+  it('fleet coordination: rejects heartbeats too slow for a worker’s life, and a leader slower than its workers', () => {
+    expect(() => new KinesisConsumer(options({ failoverTimeMillis: 4_000, heartbeatIntervalMillis: 2_000 }))).toThrow(/heartbeatIntervalMillis must be at most \(failoverTimeMillis - leaseLossMarginMillis\) \/ 2/);
+    expect(() => new KinesisConsumer(options({ leaderIntervalMillis: 2_000 }))).toThrow(/leaderIntervalMillis must be at most heartbeatIntervalMillis/);
+    expect(() => new KinesisConsumer(options({ coordination: 'kcl2', failoverTimeMillis: 4_000, heartbeatIntervalMillis: 2_000 }))).not.toThrow();
+    expect(() => new KinesisConsumer(options({ coordination: 'raft' as 'fleet' }))).toThrow(/coordination must be one of 'fleet', 'kcl2'/);
+  });
+
   it('defaults the table name to the application name and keeps KCL defaults', () => {
     const consumer = new KinesisConsumer(options({ workerId: 'w1' }));
     expect(consumer.tableName).toBe('app');
