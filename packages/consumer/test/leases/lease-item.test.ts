@@ -32,6 +32,7 @@ describe('lease items (the KCL schema)', () => {
       childShardIds: [],
       hashKeyRange: { startingHashKey: 0n, endingHashKey: 2n ** 128n - 1n },
       checkpointOwner: undefined,
+      throughputKBps: 12.5, // KCL 3.x writes it at renewals; the fleet leader balances on it
     });
   });
 
