@@ -11,6 +11,7 @@ import { LEASE_METRICS } from '../metric-names.js';
 import { COUNTER_MODULUS, encodeMoves, encodeStreams, FLEET, parseFleet, slotAttribute, slotAttributes, slotName, type FleetView, type Move } from './fleet-item.js';
 import { FleetLeader, type LeaderSettings } from './fleet-leader.js';
 import type { FleetStore, FleetUpdate, FleetWriteResult } from './fleet-store.js';
+import { pool } from './pool.js';
 import { Sightings } from './sightings.js';
 import { ThroughputMeter } from './throughput-meter.js';
 
@@ -35,6 +36,8 @@ export interface FleetCoordinatorOptions extends FleetSettings {
   readonly accepts?: (leaseKey: string) => boolean;
 }
 
+/** Adoptions (a read and a conditional write each) in flight at once. */
+const ADOPT_CONCURRENCY = 8;
 /** A worker whose lease count disagrees with the leader's looks for its leases again at most this often. */
 const RECHECK_MS = 2_000;
 /** Waits between discovery attempts while the GSI has not caught up with an assignment. */
@@ -459,7 +462,8 @@ export class FleetCoordinator implements Coordination {
       if (waitMs > 0) await this.#scope.run((signal) => this.#clock.sleep(waitMs, signal));
       if (this.#stopping) return;
       const keys = await this.#scope.run((signal) => this.#store.ownedLeaseKeys(this.workerId, signal));
-      await Promise.all(keys.filter((key) => !this.#state.held.has(key)).map((key) => this.#adopt(key)));
+      // A few at a time: the heartbeat shares this client and must never queue behind hundreds of adoptions.
+      await pool(keys.filter((key) => !this.#state.held.has(key)), ADOPT_CONCURRENCY, (key) => this.#adopt(key));
       const expected = this.#slot === undefined ? undefined : this.#view?.slots.get(this.#slot)?.count;
       if (expected === undefined || keys.length >= expected) break;
     }

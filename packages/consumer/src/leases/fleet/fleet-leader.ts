@@ -8,6 +8,7 @@ import { encodeMoves, FLEET, slotAttribute, slotAttributes, type FleetView, type
 import type { FleetStore, FleetUpdate, FleetValue, FleetWriteResult } from './fleet-store.js';
 import { parseMultiStreamLeaseKey } from '../../streams/stream-identifier.js';
 import { planAssignment, type Plan, type PlannedLease } from './plan.js';
+import { pool } from './pool.js';
 import type { Sightings } from './sightings.js';
 
 export interface LeaderSettings {
@@ -36,8 +37,8 @@ export interface LeaderContext {
 /** At cold start the first plan waits until no worker has joined for this long (at most COLD_START_MAX_WAIT_MS). */
 const SETTLE_MS = 500;
 const COLD_START_MAX_WAIT_MS = 3_000;
-/** Lease requests in flight at once from one step. */
-const CONCURRENCY = 32;
+/** Lease requests in flight at once from one step (the leader's heartbeats share its client and must not queue behind many). */
+const CONCURRENCY = 16;
 /** When new leases may exist (a worker said so), the next scan waits at least this long after the last. */
 const MIN_SCAN_GAP_MS = 2_000;
 const TOLERANCE = 0.2;
@@ -184,7 +185,7 @@ export class FleetLeader {
 
   async #refresh(keys: readonly string[]): Promise<void> {
     const { store, clock } = this.#context;
-    await pool(keys, async (key) => {
+    await pool(keys, CONCURRENCY, async (key) => {
       const lease = await store.getLease(key);
       if (lease === undefined) this.#table.delete(key);
       else this.#see(lease, clock.now());
@@ -261,7 +262,7 @@ export class FleetLeader {
     const keys = new Set<string>(workerId === undefined ? [] : await store.ownedLeaseKeys(workerId));
     for (const observed of this.#table.values()) if (workerId !== undefined && observed.lease.leaseOwner === workerId) keys.add(observed.lease.leaseKey);
     const leases: Lease[] = [];
-    await pool([...keys], async (key) => {
+    await pool([...keys], CONCURRENCY, async (key) => {
       const lease = await store.getLease(key);
       if (lease !== undefined) leases.push(lease);
     });
@@ -380,7 +381,7 @@ export class FleetLeader {
     const { store, clock, metrics } = this.#context;
     const received = new Set<string>();
     const stale: string[] = [];
-    await pool(plan.assign, async ({ leaseKey, to }) => {
+    await pool(plan.assign, CONCURRENCY, async ({ leaseKey, to }) => {
       const observed = this.#table.get(leaseKey);
       if (observed === undefined) return;
       // A placement that fails (throttled past its retries, a deleted table) is read again and
@@ -461,11 +462,3 @@ function hasChanges(update: MutableUpdate): boolean {
   return Object.keys(update.set).length > 0 || Object.keys(update.increment).length > 0 || update.remove.length > 0;
 }
 
-/** Runs `work` on every item, CONCURRENCY at a time. */
-async function pool<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(CONCURRENCY, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(lanes);
-}
