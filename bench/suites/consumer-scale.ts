@@ -169,7 +169,7 @@ function eventsTable(results: readonly ScaleResult[]): string {
       e.stopLeader ? `stop() ${seconds(e.stopLeader.stopMs)}; all held after ${seconds(e.stopLeader.reassignMs)}; ${e.stopLeader.moved} moved` : '-',
       e.kill ? `all held after ${seconds(e.kill.reassignMs)}; fair after ${seconds(e.kill.fairMs)}` : '-',
       e.killLeader ? `all held after ${seconds(e.killLeader.reassignMs)}; fair after ${seconds(e.killLeader.fairMs)}` : '-',
-      e.join ? `fair after ${seconds(e.join.fairMs)}; ${e.join.moved} moved (bound ⌈N/W⌉ + 1 = ${Math.ceil(n / w) + 1})` : '-',
+      e.join ? `fair after ${seconds(e.join.fairMs)}; ${e.join.moved} moved (bound ⌈N/W⌉ + 1 = ${Math.ceil(n / (w - 3)) + 1}, with the W = ${w - 3} workers left by the events before)` : '-',
       r.skewImbalance === undefined ? '-' : `${r.skewImbalance.imbalance.toFixed(2)}x the mean (best possible ${r.skewImbalance.bound.toFixed(2)}x; ${r.skewImbalance.before.toFixed(2)}x before)`,
     ]);
   }

@@ -38,7 +38,7 @@ export interface LeaderContext {
 const SETTLE_MS = 500;
 const COLD_START_MAX_WAIT_MS = 3_000;
 /** Lease requests in flight at once from one step (the leader's heartbeats share its client and must not queue behind many). */
-const CONCURRENCY = 16;
+const CONCURRENCY = 32;
 /** When new leases may exist (a worker said so), the next scan waits at least this long after the last. */
 const MIN_SCAN_GAP_MS = 2_000;
 const TOLERANCE = 0.2;
@@ -259,10 +259,12 @@ export class FleetLeader {
     const workerId = this.#workers.get(slot);
     const heartbeat = view.slots.get(slot)?.heartbeat;
     if (heartbeat === undefined || sightings.value(slot) !== heartbeat) return;
-    const keys = new Set<string>(workerId === undefined ? [] : await store.ownedLeaseKeys(workerId));
-    for (const observed of this.#table.values()) if (workerId !== undefined && observed.lease.leaseOwner === workerId) keys.add(observed.lease.leaseKey);
+    // Every value of the worker's leases known before the confirmation will do (a later change by
+    // the worker fails the conditional placement): the table's, and a read of those it lacks.
+    const owned = (key: string): boolean => workerId !== undefined && this.#table.get(key)?.lease.leaseOwner === workerId;
+    const listed = workerId === undefined ? [] : await store.ownedLeaseKeys(workerId);
     const leases: Lease[] = [];
-    await pool([...keys], CONCURRENCY, async (key) => {
+    await pool(listed.filter((key) => !owned(key)), CONCURRENCY, async (key) => {
       const lease = await store.getLease(key);
       if (lease !== undefined) leases.push(lease);
     });
