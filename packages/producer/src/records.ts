@@ -1,4 +1,4 @@
-import type { KeySlot, OuterRecord, UserRecord } from '@kinesis-kit/aggregation';
+import type { KeySlot, UserRecord } from '@kinesis-kit/aggregation';
 import type { Attempt } from '@kinesis-kit/core';
 import type { PutResult, PutRecordInput, PutTicket } from './types.js';
 import type { PutRecordError } from './errors.js';
