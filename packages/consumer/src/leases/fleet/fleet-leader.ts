@@ -38,7 +38,7 @@ export interface LeaderContext {
 const SETTLE_MS = 500;
 const COLD_START_MAX_WAIT_MS = 3_000;
 /** Lease requests in flight at once from one step (the leader's heartbeats share its client and must not queue behind many). */
-const CONCURRENCY = 32;
+const CONCURRENCY = 16;
 /** When new leases may exist (a worker said so), the next scan waits at least this long after the last. */
 const MIN_SCAN_GAP_MS = 2_000;
 const TOLERANCE = 0.2;
