@@ -418,6 +418,7 @@ export class FleetCoordinator implements Coordination {
       metrics: this.#metrics,
       sightings: this.#sightings,
       writeFleet: (update) => this.#writeFleet(update),
+      run: (work) => this.#scope.run(work),
       held: () => this.#state.held,
       onRound: async (table) => {
         const state = { ...this.#state, table };

@@ -29,6 +29,8 @@ export interface LeaderContext {
   /** The member's sightings of every slot's heartbeat (keyed by slot). */
   readonly sightings: Sightings;
   readonly writeFleet: (update: FleetUpdate) => Promise<FleetWriteResult>;
+  /** Runs a request with a signal that halt() aborts (the worker's AbortScope). */
+  readonly run: <T>(work: (signal: AbortSignal) => Promise<T>) => Promise<T>;
   readonly held: () => ReadonlyMap<string, HeldLease>;
   /** The chores (shard sync, cleanup) after every step, with the table as the leader knows it. */
   readonly onRound: (table: ReadonlyMap<string, ObservedLease>) => Promise<void>;
@@ -159,7 +161,7 @@ export class FleetLeader {
   async #scan(view: FleetView): Promise<void> {
     this.#scanNow = false;
     this.#changesSeen = view.changes;
-    const snapshot = await this.#context.store.scanTable();
+    const snapshot = await this.#context.run((signal) => this.#context.store.scanTable(signal));
     // Stamped when the scan returned: a counter is never judged older than it is.
     const at = this.#context.clock.now();
     this.#scannedAt = at;
@@ -186,7 +188,7 @@ export class FleetLeader {
   async #refresh(keys: readonly string[]): Promise<void> {
     const { store, clock } = this.#context;
     await pool(keys, CONCURRENCY, async (key) => {
-      const lease = await store.getLease(key);
+      const lease = await this.#context.run((signal) => store.getLease(key, signal));
       if (lease === undefined) this.#table.delete(key);
       else this.#see(lease, clock.now());
     });
@@ -262,10 +264,10 @@ export class FleetLeader {
     // Every value of the worker's leases known before the confirmation will do (a later change by
     // the worker fails the conditional placement): the table's, and a read of those it lacks.
     const owned = (key: string): boolean => workerId !== undefined && this.#table.get(key)?.lease.leaseOwner === workerId;
-    const listed = workerId === undefined ? [] : await store.ownedLeaseKeys(workerId);
+    const listed = workerId === undefined ? [] : await this.#context.run((signal) => store.ownedLeaseKeys(workerId, signal));
     const leases: Lease[] = [];
     await pool(listed.filter((key) => !owned(key)), CONCURRENCY, async (key) => {
-      const lease = await store.getLease(key);
+      const lease = await this.#context.run((signal) => store.getLease(key, signal));
       if (lease !== undefined) leases.push(lease);
     });
     const confirmed = await this.#context.writeFleet({
@@ -388,7 +390,7 @@ export class FleetLeader {
       if (observed === undefined) return;
       // A placement that fails (throttled past its retries, a deleted table) is read again and
       // placed at a later step; the others still go out, and their owners are still told.
-      const result = await store.takeLease(observed.lease, to).catch(() => ({ kind: 'failed' as const }));
+      const result = await this.#context.run((signal) => store.takeLease(observed.lease, to, signal)).catch(() => ({ kind: 'failed' as const }));
       if (result.kind === 'taken') {
         this.#see(result.lease, clock.now());
         metrics.count(LEASE_METRICS.leasesAssigned);
