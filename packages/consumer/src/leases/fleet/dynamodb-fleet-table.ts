@@ -48,17 +48,7 @@ export class DynamoDBFleetTable implements FleetStore {
   }
 
   async scanTable(signal?: AbortSignal): Promise<TableSnapshot> {
-    const leases: Lease[] = [];
-    const workers: WorkerRecord[] = [];
-    await this.#scan({ TableName: this.#deps.tableName, ConsistentRead: false }, signal, (item) => {
-      if (isLeaseItem(item)) {
-        const lease = this.#deps.parseLease(item);
-        if (lease !== undefined) leases.push(lease);
-      } else if (isWorkerItem(item)) {
-        const worker = fromWorkerItem(item);
-        if (worker !== undefined) workers.push(worker);
-      }
-    });
+    const { leases, workers } = await this.#readAll(false, signal);
     return { leases, workers };
   }
 
@@ -67,11 +57,16 @@ export class DynamoDBFleetTable implements FleetStore {
    * lease counters and heartbeats read twice can be compared (an eventually consistent read may
    * go back in time and look like a move).
    */
-  async readTable(signal?: AbortSignal): Promise<TableContents> {
+  readTable(signal?: AbortSignal): Promise<TableContents> {
+    return this.#readAll(true, signal);
+  }
+
+  /** Every lease, every worker item of ours and the fleet item, in one scan. */
+  async #readAll(consistent: boolean, signal?: AbortSignal): Promise<TableContents> {
     const leases: Lease[] = [];
     const workers: WorkerRecord[] = [];
     let fleet: FleetAttributes | undefined;
-    await this.#scan({ TableName: this.#deps.tableName, ConsistentRead: true }, signal, (item) => {
+    await this.#scan({ TableName: this.#deps.tableName, ConsistentRead: consistent }, signal, (item) => {
       if (isLeaseItem(item)) {
         const lease = this.#deps.parseLease(item);
         if (lease !== undefined) leases.push(lease);
