@@ -13,6 +13,8 @@ export interface ScaleConfig {
   readonly start: 'cold' | 'warm';
   /** Length of each steady-state window (idle, busy). */
   readonly windowMs: number;
+  /** Also measure idle over this much simulated time (a whole hour), after the short window. */
+  readonly longIdleMs?: number;
   /** Busy window: every shard delivers a record, and its processor checkpoints, this often. */
   readonly checkpointEveryMs: number;
   /** Which events to run after the steady-state windows. */
@@ -39,6 +41,8 @@ export interface ScaleResult {
   readonly config: ScaleConfig;
   readonly startup: { readonly fairMs: number | undefined; readonly maxTakesPerLease: number; readonly moved: number; readonly takingIntervalMs: number };
   readonly idle: Window;
+  /** Idle over config.longIdleMs, when asked for. */
+  readonly longIdle: Window | undefined;
   readonly busy: Window | undefined;
   readonly events: Partial<Record<'stop' | 'stopLeader' | 'kill' | 'killLeader' | 'join', Reassignment>>;
   /** Skewed load: the busiest worker's byte rate over the mean (1 = perfectly throughput-balanced). */
@@ -63,6 +67,8 @@ export async function runScale(design: SimDesign, config: ScaleConfig, takingInt
   log(`  ${config.workers} x ${config.leases}: ${config.start} start fair after ${startup.fairMs ?? '-'} ms`);
   await fleet.run(SETTLE_MS); // as the real run does (bench/sim/real-run.ts)
   const idle = await window(fleet, config.windowMs);
+  const longIdle = config.longIdleMs === undefined ? undefined : await window(fleet, config.longIdleMs);
+  if (longIdle !== undefined) log(`  idle for ${config.longIdleMs! / 1000} s simulated: ${((performance.now() - wallStart) / 1000).toFixed(0)} s wall so far`);
   let busy: Window | undefined;
   if (config.checkpointEveryMs > 0) {
     fleet.setLoad(() => config.checkpointEveryMs);
@@ -82,7 +88,7 @@ export async function runScale(design: SimDesign, config: ScaleConfig, takingInt
     log(`  ${event}: all held after ${events[event]?.reassignMs ?? '-'} ms, fair after ${events[event]?.fairMs ?? '-'} ms`);
   }
   const skewImbalance = config.events.includes('skew') ? await skewed(fleet, log) : undefined;
-  return { config, startup: { ...startup, takingIntervalMs }, idle, busy, events, skewImbalance, wallSeconds: (performance.now() - wallStart) / 1000 };
+  return { config, startup: { ...startup, takingIntervalMs }, idle, longIdle, busy, events, skewImbalance, wallSeconds: (performance.now() - wallStart) / 1000 };
 }
 
 /** Every worker started at a random moment within one second, on an empty table. */

@@ -136,8 +136,7 @@ export class FleetLeader {
       this.#slotsSeen = slots;
       this.#slotsStableSince = now;
     }
-    const settling = !this.#planned && now - this.#slotsStableSince < SETTLE_MS && now - this.#since < COLD_START_MAX_WAIT_MS;
-    const update = settling || live.size === 0 ? emptyUpdate() : await this.#place(view, live);
+    const update = this.#settling(live, now) || live.size === 0 ? emptyUpdate() : await this.#place(view, live);
     for (const name of removals) (update.remove as string[]).push(name);
     this.#chooseDeputy(view, live, update);
     if (hasChanges(update)) {
@@ -145,6 +144,17 @@ export class FleetLeader {
       if (written.kind === 'updated') this.#toTell.clear();
     }
     await this.#context.onRound(this.#table);
+  }
+
+  /**
+   * At a cold start (no live worker owns a lease yet) the first plan waits for the joins to
+   * settle, so the first round is already fair. A leader taking over a running fleet never waits:
+   * the leases of a dead leader are placed at once.
+   */
+  #settling(live: ReadonlyMap<string, string>, now: number): boolean {
+    if (this.#planned || now - this.#slotsStableSince >= SETTLE_MS || now - this.#since >= COLD_START_MAX_WAIT_MS) return false;
+    for (const { lease } of this.#table.values()) if (lease.leaseOwner !== undefined && live.has(lease.leaseOwner)) return false;
+    return true;
   }
 
   // --- what the leader knows of the table ---------------------------------------------------------
