@@ -7,7 +7,12 @@ import type { Lease } from '../lease.js';
  * fleet item's attributes and the protocol.
  */
 export interface FleetStore {
-  /** Every lease and every worker item, in one scan (eventually consistent: see FleetLeader for why that is safe). */
+  /**
+   * Every lease and every worker item, in one scan. Eventually consistent, which is safe: the leader
+   * never acts on a scanned lease without a write conditional on the counter it read (a stale value
+   * only makes that write fail, and the lease is read again), and it judges a counter stale only
+   * after seeing it unchanged for failoverTimeMillis.
+   */
   scanTable(signal?: AbortSignal): Promise<TableSnapshot>;
   /** Keys of the leases whose leaseOwner is `owner`, from the GSI (eventually consistent, may lag the table). */
   ownedLeaseKeys(owner: string, signal?: AbortSignal): Promise<string[]>;
