@@ -3,6 +3,7 @@ import type { OuterRecord } from '@kinesis-kit/aggregation';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sdkWritePort, type StreamTarget } from '../src/index.js';
+import { withOwnSerializer } from '../src/put-records-serializer.js';
 
 /*
  * Recorded real request shape: the same PutRecords input goes once through the SDK's own
@@ -64,7 +65,7 @@ function recordingClient(config: KinesisClientConfig = {}): { client: KinesisCli
     () => async (args) => {
       const request = args.request as SentRequest;
       sent.push(request);
-      const count = (JSON.parse(text(request.body)) as { Records: unknown[] }).Records.length;
+      const count = (JSON.parse(text(request.body)) as { Records?: unknown[] }).Records?.length ?? 0;
       const answer = { FailedRecordCount: 0, Records: Array.from({ length: count }, (_, i) => ({ ShardId: 'shardId-000000000000', SequenceNumber: String(i + 1) })) };
       const body = Buffer.from(JSON.stringify(answer));
       return { response: { statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'r' }, body } };
@@ -190,5 +191,24 @@ describe('PutRecords serializer: recorded real request shape (the SDK serializer
     const [sdk, ours] = await bothRequests([{ partitionKey: 'k', data: new Uint8Array([9]) }], { streamName: 'serde-test' }, { endpointProvider } as KinesisClientConfig);
     expect(ours.headers['x-routing']).toBe('a, b');
     expectSameRequest(sdk, ours);
+  });
+
+  it('serialises members sdkWritePort never sets as the SDK does (absent Data or PartitionKey, StreamId, DryRun, no Records)', async () => {
+    const inputs: PutRecordsCommandInput[] = [
+      { StreamName: 'serde-test', Records: [{ Data: undefined, PartitionKey: 'k' }], DryRun: true },
+      { StreamARN: ARN, StreamId: 'id-1', Records: [{ Data: new Uint8Array([1]), ExplicitHashKey: '5' }], DryRun: false },
+      { StreamName: 'serde-test', Records: [] },
+      { StreamName: 'serde-test', Records: undefined },
+    ];
+    for (const input of inputs) {
+      const { client, sent, builtBy } = recordingClient();
+      await client.send(new PutRecordsCommand(input));
+      const ours = new PutRecordsCommand(input);
+      withOwnSerializer(ours);
+      await client.send(ours);
+      client.destroy();
+      expect(builtBy).toEqual(['HttpRequest', 'PutRecordsHttpRequest']);
+      expectSameRequest(sent[0]!, sent[1]!);
+    }
   });
 });
