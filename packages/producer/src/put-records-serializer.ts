@@ -1,4 +1,5 @@
 import type { PutRecordsCommand, PutRecordsCommandInput, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { JsonBytesWriter } from './json-bytes.js';
 
 /*
  * PutRecords request serialisation of our own, in place of the SDK's schema JSON codec (about
@@ -44,7 +45,7 @@ interface HttpRequestFields {
   path: string;
   query: Record<string, string | string[] | null>;
   headers: Record<string, string>;
-  body: Uint8Array;
+  body: Buffer;
   username: string | undefined;
   password: string | undefined;
   fragment: string | undefined;
@@ -70,7 +71,7 @@ class PutRecordsHttpRequest implements HttpRequestFields {
     public port: number | undefined,
     public path: string,
     public headers: Record<string, string>,
-    public body: Uint8Array,
+    public body: Buffer,
   ) {}
 
   clone(): PutRecordsHttpRequest {
@@ -93,44 +94,50 @@ interface ResolvedEndpoint {
   readonly headers?: Record<string, string[]> | undefined;
 }
 
-/** The JSON body of a PutRecords request, UTF-8 encoded (see the grammar above). */
-export function putRecordsBody(input: PutRecordsCommandInput): Uint8Array {
-  return Buffer.from(putRecordsJson(input), 'utf8');
-}
+const writer = new JsonBytesWriter();
 
-function putRecordsJson(input: PutRecordsCommandInput): string {
-  let json = '{';
+/** The JSON body of a PutRecords request, UTF-8 encoded (see the grammar above). */
+export function putRecordsBody(input: PutRecordsCommandInput): Buffer {
+  writer.start();
+  writer.ascii('{');
+  let first = true;
   const records = input.Records;
   if (records !== undefined) {
-    json += '"Records":[';
+    writer.ascii('"Records":[');
     for (let i = 0; i < records.length; i++) {
-      if (i > 0) json += ',';
-      json += entryJson(records[i]!);
+      if (i > 0) writer.ascii(',');
+      writeEntry(records[i]!);
     }
-    json += ']';
+    writer.ascii(']');
+    first = false;
   }
-  json = stringMember(json, 'StreamName', input.StreamName);
-  json = stringMember(json, 'StreamARN', input.StreamARN);
-  json = stringMember(json, 'StreamId', input.StreamId);
-  if (input.DryRun !== undefined) json += (json.length > 1 ? ',' : '') + '"DryRun":' + String(input.DryRun);
-  return json + '}';
+  first = stringMember('StreamName', input.StreamName, first);
+  first = stringMember('StreamARN', input.StreamARN, first);
+  first = stringMember('StreamId', input.StreamId, first);
+  if (input.DryRun !== undefined) writer.ascii((first ? '"DryRun":' : ',"DryRun":') + String(input.DryRun));
+  writer.ascii('}');
+  return writer.take();
 }
 
-function entryJson(entry: PutRecordsRequestEntry): string {
-  const data = entry.Data;
-  // Data is never absent in what sdkWritePort sends; the SDK's type allows it, so it is handled.
-  if (data === undefined) return stringMember(stringMember('{', 'ExplicitHashKey', entry.ExplicitHashKey), 'PartitionKey', entry.PartitionKey) + '}';
-  // The hot path (once per record), written out: about 12 % cheaper than going through stringMember.
-  let json = '{"Data":"' + Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64') + '"';
-  if (entry.ExplicitHashKey !== undefined) json += ',"ExplicitHashKey":' + JSON.stringify(entry.ExplicitHashKey);
-  if (entry.PartitionKey !== undefined) json += ',"PartitionKey":' + JSON.stringify(entry.PartitionKey);
-  return json + '}';
+function writeEntry(entry: PutRecordsRequestEntry): void {
+  let first = true;
+  writer.ascii('{');
+  if (entry.Data !== undefined) {
+    writer.ascii('"Data":');
+    writer.base64String(entry.Data);
+    first = false;
+  }
+  first = stringMember('ExplicitHashKey', entry.ExplicitHashKey, first);
+  stringMember('PartitionKey', entry.PartitionKey, first);
+  writer.ascii('}');
 }
 
-/** `json` (an object's text so far, from its "{") with `"name":value` added when value is set. */
-function stringMember(json: string, name: string, value: string | undefined): string {
-  if (value === undefined) return json;
-  return json + (json.length > 1 ? ',"' : '"') + name + '":' + JSON.stringify(value);
+/** Writes `"name":value` (after a comma unless it is the object's first member) when value is set; returns whether still first. */
+function stringMember(name: string, value: string | undefined, first: boolean): boolean {
+  if (value === undefined) return first;
+  writer.ascii(first ? `"${name}":` : `,"${name}":`);
+  writer.string(value);
+  return false;
 }
 
 /** The PutRecords HttpRequest for an endpoint, as the SDK's serializer builds it. */
