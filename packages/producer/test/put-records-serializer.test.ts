@@ -46,7 +46,14 @@ function recordingClient(config: KinesisClientConfig = {}): { client: KinesisCli
   const builtBy: string[] = [];
   client.middlewareStack.add(
     (next) => async (args) => {
-      builtBy.push((args.request as object).constructor.name);
+      const request = args.request as SentRequest & { clone(): SentRequest };
+      builtBy.push(request.constructor.name);
+      // Custom middleware may copy the request before signing: the copy is equal and apart (the body shared, as the SDK's clone shares it).
+      const copy = request.clone();
+      expect(copy === request).toBe(false);
+      expect(copy.headers === request.headers).toBe(false);
+      expect(shape(copy)).toStrictEqual(shape(request));
+      expect(copy.body).toBe(request.body);
       return next(args);
     },
     { name: 'recordSerializer', step: 'build', priority: 'low' },
