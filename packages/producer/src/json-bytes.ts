@@ -5,8 +5,9 @@
  * garbage collection included, than concatenating strings and encoding them once.
  *
  * One writer is shared by every caller: a body is written synchronously, from start() to
- * take(), so callers never interleave. The scratch buffer grows as needed and is given up
- * after a body larger than SCRATCH_KEEP_BYTES, so a rare 10 MiB request does not pin 10 MiB.
+ * take(), so callers never interleave. A body that fits SCRATCH_KEEP_BYTES is written into the
+ * kept scratch buffer and copied out; a larger one gets a buffer of its own, handed out as the
+ * body, so a rare 10 MiB request does not pin 10 MiB.
  */
 
 /** Scratch kept between bodies: a 500-record body of 1 KiB records fits. */
@@ -22,17 +23,24 @@ export class JsonBytesWriter {
   #buffer = Buffer.allocUnsafe(SCRATCH_INITIAL_BYTES);
   #at = 0;
 
-  /** Begins a new body (whatever was written and not taken is dropped). */
-  start(): void {
+  /**
+   * Begins a new body (whatever was written and not taken is dropped). `expectedBytes`, an upper
+   * bound of the body's size, sizes the buffer once, instead of doubling it (and copying) as the
+   * body grows.
+   */
+  start(expectedBytes = 0): void {
     this.#at = 0;
+    if (expectedBytes > this.#buffer.length) this.#buffer = Buffer.allocUnsafe(expectedBytes);
   }
 
   /** The body written since start(), as a Buffer of its own. */
   take(): Buffer {
-    const body = Buffer.from(this.#buffer.subarray(0, this.#at));
-    if (this.#buffer.length > SCRATCH_KEEP_BYTES) this.#buffer = Buffer.allocUnsafe(SCRATCH_INITIAL_BYTES);
+    const written = this.#buffer.subarray(0, this.#at);
     this.#at = 0;
-    return body;
+    if (this.#buffer.length <= SCRATCH_KEEP_BYTES) return Buffer.from(written);
+    // A large buffer is handed out as the body itself, not copied, and not kept.
+    this.#buffer = Buffer.allocUnsafe(SCRATCH_INITIAL_BYTES);
+    return written;
   }
 
   /** Text the caller knows to be ASCII that JSON takes as is (punctuation, member names). */

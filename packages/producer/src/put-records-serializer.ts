@@ -98,7 +98,7 @@ const writer = new JsonBytesWriter();
 
 /** The JSON body of a PutRecords request, UTF-8 encoded (see the grammar above). */
 export function putRecordsBody(input: PutRecordsCommandInput): Buffer {
-  writer.start();
+  writer.start(bodyBytesBound(input));
   writer.ascii('{');
   let first = true;
   const records = input.Records;
@@ -117,6 +117,23 @@ export function putRecordsBody(input: PutRecordsCommandInput): Buffer {
   if (input.DryRun !== undefined) writer.ascii((first ? '"DryRun":' : ',"DryRun":') + String(input.DryRun));
   writer.ascii('}');
   return writer.take();
+}
+
+/** Member names and punctuation of an entry, rounded up ('{"Data":"",' and so on: 51 bytes). */
+const ENTRY_OVERHEAD_BYTES = 64;
+/** The same for the request around the entries. */
+const REQUEST_OVERHEAD_BYTES = 96;
+
+/**
+ * An upper bound of the body's size: base64 is 4 bytes per 3 (rounded up); a string at most 6
+ * bytes per UTF-16 unit (a \uXXXX escape; UTF-8 needs at most 3).
+ */
+function bodyBytesBound(input: PutRecordsCommandInput): number {
+  let bytes = REQUEST_OVERHEAD_BYTES + 6 * ((input.StreamName?.length ?? 0) + (input.StreamARN?.length ?? 0) + (input.StreamId?.length ?? 0));
+  for (const entry of input.Records ?? []) {
+    bytes += ENTRY_OVERHEAD_BYTES + Math.ceil((entry.Data?.length ?? 0) / 3) * 4 + 6 * ((entry.PartitionKey?.length ?? 0) + (entry.ExplicitHashKey?.length ?? 0));
+  }
+  return bytes;
 }
 
 function writeEntry(entry: PutRecordsRequestEntry): void {

@@ -33,18 +33,22 @@ describe('JsonBytesWriter', () => {
     );
   });
 
-  it('grows past its scratch buffer, gives a large one up, and writes correctly afterwards', () => {
+  it('grows past its scratch buffer or is sized up front, hands a large body out, and writes correctly afterwards', () => {
     const writer = new JsonBytesWriter();
     const big = new Uint8Array(3 * 1024 * 1024).map((_, i) => i * 7);
-    writer.start();
-    writer.ascii('[');
-    writer.base64String(big);
-    writer.ascii(',');
-    writer.string('k"€');
-    writer.ascii(']');
-    expect(writer.take().equals(utf8(JSON.stringify([Buffer.from(big).toString('base64'), 'k"€'])))).toBe(true);
-    writer.start();
-    writer.string('small');
-    expect(writer.take().toString('utf8')).toBe('"small"');
+    const expected = utf8(JSON.stringify([Buffer.from(big).toString('base64'), 'k"€']));
+    for (const expectedBytes of [0, expected.length + 100]) {
+      writer.start(expectedBytes);
+      writer.ascii('[');
+      writer.base64String(big);
+      writer.ascii(',');
+      writer.string('k"€');
+      writer.ascii(']');
+      const body = writer.take();
+      writer.start();
+      writer.string('small');
+      expect(writer.take().toString('utf8')).toBe('"small"');
+      expect(body.equals(expected)).toBe(true);
+    }
   });
 });
