@@ -30,6 +30,12 @@ import { JsonBytesWriter } from './json-bytes.js';
  * Data, ExplicitHashKey, PartitionKey), absent (undefined) ones left out with their comma, as
  * the SDK does. The body is built from the command's input, so middleware that changes the
  * input before the serialize step is still heard.
+ *
+ * The body is a Buffer, not a string: the signer's SHA-256, the content-length middleware and
+ * the HTTP handler each encode or measure a string body again. Measured through the SDK client
+ * (sign, send to a no-op sink, parse), per request: 1 MB of aggregates 53.5 M instructions as a
+ * Buffer, 62.2 M as a string (86.1 M with the SDK's serializer); 500 records of 100 B about the
+ * same either way (17.9 M and 17.2 M, within the runs' spread; SDK 19.7 M).
  */
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
