@@ -1,7 +1,7 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { MAX_HASH_KEY } from '@kinesis-kit/aggregation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStream, kinesisClient, testAccountId, type TestStream } from '../../../test/harness/index.js';
+import { createStream, kinesisClient, readAllRecords, testAccountId, type TestStream } from '../../../test/harness/index.js';
 import { sdkWritePort, type ShardDescription } from '../src/index.js';
 import { splitFirstShard } from './support/emulator.js';
 
@@ -62,6 +62,35 @@ describe('sdkWritePort (kinesis-local)', () => {
     );
     expect(results).toHaveLength(2);
     for (const result of results) expect(result).toEqual({ shardId: expect.stringMatching(/^shardId-/), sequenceNumber: expect.stringMatching(/^\d+$/) });
+  });
+
+  it('writes what its own PutRecords serializer encodes, byte for byte, by name and by ARN', async () => {
+    const target = await createStream(client, 1, 'serde');
+    try {
+      // Every byte value, a view into a larger buffer, a Node Buffer, and keys JSON has to escape.
+      const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+      const backing = Uint8Array.from({ length: 300 }, (_, i) => 255 - (i % 256));
+      const keys = ['quote"back\\slash', 'tab\tnew\nline\u0001', 'ключ-😀-€', 'plain'];
+      const records = [
+        { partitionKey: keys[0]!, data: all },
+        { partitionKey: keys[1]!, data: backing.subarray(7, 290), explicitHashKey: '0' },
+        { partitionKey: keys[2]!, data: Buffer.from('a Node Buffer') },
+        { partitionKey: keys[3]!, data: new Uint8Array([0]) },
+      ];
+      const byName = await sdkWritePort(client, { streamName: target.streamName }).putRecords(records, signal());
+      const byArn = await sdkWritePort(client, { streamARN: target.streamARN }).putRecords(records, signal());
+      const read = await readAllRecords(client, target.streamName);
+      const bySequence = new Map(read.map((r) => [r.SequenceNumber, r]));
+      for (const [i, result] of [...byName, ...byArn].entries()) {
+        const stored = bySequence.get(result.sequenceNumber);
+        const sent = records[i % records.length]!;
+        expect(stored?.PartitionKey).toBe(sent.partitionKey);
+        expect(Buffer.from(stored!.Data!).equals(Buffer.from(sent.data.buffer, sent.data.byteOffset, sent.data.byteLength))).toBe(true);
+      }
+      expect(read).toHaveLength(8);
+    } finally {
+      await target.delete();
+    }
   });
 
   it('passes the abort signal to the SDK call', async () => {
