@@ -19,7 +19,7 @@ import { canTransition } from './lifecycle.js';
 import { recordCeiling, resolveProducerConfig, type ProducerConfig, type ProducerTuning } from './options.js';
 import { Pipeline } from './pipeline.js';
 import type { KinesisWritePort } from './port.js';
-import { PendingRecord, type SettleListener } from './records.js';
+import { PendingRecord, type SettleListener, type WrittenAt } from './records.js';
 import { sdkWritePort, type StreamTarget } from './sdk-port.js';
 import type { CloseOptions, ProducerState, PutOptions, PutRecordInput, PutResult, PutTicket } from './types.js';
 import { checkRecord } from './validate.js';
@@ -115,8 +115,7 @@ export class KinesisProducer {
       backoff: exponentialBackoff({ ...this.config.backoff, random: options.random ?? Math.random }),
       underPressure: () => this.#admission.waiting > 0,
       hooks: {
-        succeed: (record, shardId, sequenceNumber, subSequenceNumber, attempts) =>
-          this.#succeed(record, shardId, sequenceNumber, subSequenceNumber, attempts),
+        succeed: (members, at, attempt, aggregated) => this.#succeed(members, at, attempt, aggregated),
         fail: (record, error) => this.#fail(record, error),
         observer: this.#instrumentation,
         logger,
@@ -269,16 +268,7 @@ export class KinesisProducer {
   }
 
   #accept(record: PutRecordInput, slot: KeySlot, size: number, listener?: SettleListener): PendingRecord {
-    const pending = new PendingRecord(
-      record,
-      slot,
-      record.explicitHashKey,
-      record.data,
-      size,
-      this.#clock.now(),
-      this.config.recordTtl,
-      ++this.#sequence,
-    );
+    const pending = new PendingRecord(record, slot, record.explicitHashKey, record.data, this.#clock.now(), this.config.recordTtl, ++this.#sequence);
     pending.listener = listener;
     this.#admission.take(size);
     this.#pipeline.add(pending);
@@ -310,11 +300,19 @@ export class KinesisProducer {
     });
   }
 
-  #succeed(record: PendingRecord, shardId: string, sequenceNumber: string, subSequenceNumber: number, attempts: readonly Attempt[]): void {
-    if (record.settled) return;
-    record.written(shardId, sequenceNumber, subSequenceNumber, attempts);
-    this.#admission.release(record.size);
-    if (this.#barriers.length > 0) this.#passBarriers(record.sequence);
+  #succeed(members: readonly PendingRecord[], at: WrittenAt, attempt: Attempt, aggregated: boolean): void {
+    let records = 0;
+    let bytes = 0;
+    for (let i = 0; i < members.length; i++) {
+      const member = members[i]!;
+      if (member.settled) continue;
+      member.attempts?.push(attempt);
+      member.written(at, aggregated ? i : 0);
+      records++;
+      bytes += member.size;
+      if (this.#barriers.length > 0) this.#passBarriers(member.sequence);
+    }
+    if (records > 0) this.#admission.releaseMany(records, bytes);
   }
 
   #fail(record: PendingRecord, error: PutRecordError): void {
