@@ -19,7 +19,7 @@ import { canTransition } from './lifecycle.js';
 import { recordCeiling, resolveProducerConfig, type ProducerConfig, type ProducerTuning } from './options.js';
 import { Pipeline } from './pipeline.js';
 import type { KinesisWritePort } from './port.js';
-import { PendingRecord, type SettleListener, type WrittenAt } from './records.js';
+import { Intake, PendingRecord, type SettleListener, type WrittenAt } from './records.js';
 import { sdkWritePort, type StreamTarget } from './sdk-port.js';
 import type { CloseOptions, ProducerState, PutOptions, PutRecordInput, PutResult, PutTicket } from './types.js';
 import { checkRecord } from './validate.js';
@@ -85,6 +85,8 @@ export class KinesisProducer {
   readonly #recordCeiling: number;
   #state: ProducerState = 'open';
   #sequence = 0;
+  /** The time base records are accepted under (see Intake). */
+  #intake: Intake;
   /** Records accepted since the last macrotask turn the producer knows of (see ENQUEUE_YIELD_EVERY). */
   #sinceTurn = 0;
   #closing: Promise<void> | undefined;
@@ -102,6 +104,7 @@ export class KinesisProducer {
     this.#ownedClient = options.writePort === undefined && options.kinesisClient === undefined ? new KinesisClient({ ...options.clientConfig, maxAttempts: 1 }) : undefined;
     const port = options.writePort ?? sdkWritePort((options.kinesisClient ?? this.#ownedClient)!, target);
     this.#clock = options.clock ?? systemClock;
+    this.#intake = new Intake(this.#clock.now(), this.config.recordTtl);
     const logger = options.logger ?? noopLogger;
     this.#admission = new Admission(this.config.maxBufferedRecords, this.config.maxBufferedBytes);
     this.#instrumentation = new Instrumentation(options.metrics ?? noopMetrics, logger, () => ({
@@ -268,7 +271,9 @@ export class KinesisProducer {
   }
 
   #accept(record: PutRecordInput, slot: KeySlot, size: number, listener?: SettleListener): PendingRecord {
-    const pending = new PendingRecord(record, slot, record.explicitHashKey, record.data, this.#clock.now(), this.config.recordTtl, ++this.#sequence);
+    const now = this.#clock.now();
+    const intake = (this.#intake = this.#intake.at(now));
+    const pending = new PendingRecord(record, slot, record.explicitHashKey, record.data, intake, now, ++this.#sequence);
     pending.listener = listener;
     this.#admission.take(size);
     this.#pipeline.add(pending);

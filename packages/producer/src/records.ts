@@ -27,9 +27,36 @@ export interface WrittenAt {
   readonly firstTry: readonly Attempt[];
 }
 
-const PENDING = 0;
-const WRITTEN = 1;
-const FAILED = 2;
+/** #index while pending, and once failed; written: the subsequence number (>= 0). */
+const PENDING = -1;
+const FAILED = -2;
+
+/**
+ * Offsets from an intake's epoch stay below this, so they are small integers (V8 stores a
+ * number field that is not one in a separate 16-byte object: two per record, tens of thousands
+ * of records held, each copied by every young-generation GC they survive).
+ */
+const MAX_OFFSET_MS = 2 ** 30;
+
+/**
+ * The time base and TTL of the records a producer accepts: each record stores its acceptance
+ * time as whole milliseconds after `epoch`. Renewed (a new epoch) before offsets grow large;
+ * records keep the intake they were accepted under.
+ */
+export class Intake {
+  readonly epoch: number;
+  readonly ttl: number;
+
+  constructor(now: number, ttl: number) {
+    this.epoch = Math.floor(now);
+    this.ttl = ttl;
+  }
+
+  /** This intake, or a new one when `now` is too far past its epoch. */
+  at(now: number): Intake {
+    return now - this.epoch < MAX_OFFSET_MS ? this : new Intake(now, this.ttl);
+  }
+}
 
 /**
  * One accepted user record until it settles, and the ticket enqueue() hands out for it. It is
@@ -48,33 +75,44 @@ export class PendingRecord implements UserRecord, PutTicket {
   readonly data: Uint8Array;
   /** The caller's object, handed back in PutRecordError. */
   readonly input: PutRecordInput;
-  /** Clock time when the record was accepted into the buffer. */
-  readonly acceptedAt: number;
-  /** Clock time after which it fails with EXPIRED. */
-  readonly expiresAt: number;
+  readonly intake: Intake;
+  /** Acceptance time, in whole milliseconds after intake.epoch (see Intake). */
+  readonly #accepted: number;
   /** Position in put order, for flush(). */
   readonly sequence: number;
   /** Failed attempts so far (undefined until the first failure). */
   attempts: Attempt[] | undefined = undefined;
   /** Told when it settles (no promise needed). */
   listener: SettleListener | undefined = undefined;
-  #state = PENDING;
-  /** Written: where (the subsequence number is #index); failed: the error. Undefined while pending. */
+  /** PENDING, FAILED, or written: its subsequence number. */
+  #index = PENDING;
+  /** Written: where; failed: the error (until someone asks for the result). Undefined while pending. */
   #outcome: WrittenAt | PutRecordError | undefined = undefined;
-  #index = 0;
   /** The promise handed out by `result`, if anyone asked, and (until it settles) its resolving functions. */
   #promise: Promise<PutResult> | undefined = undefined;
   #resolve: ((result: PutResult) => void) | undefined = undefined;
   #reject: ((error: PutRecordError) => void) | undefined = undefined;
 
-  constructor(input: PutRecordInput, keySlot: KeySlot, explicitHashKey: string | undefined, data: Uint8Array, acceptedAt: number, ttl: number, sequence: number) {
+  /** `intake` must be `intake.at(now)` for the `now` given. */
+  constructor(input: PutRecordInput, keySlot: KeySlot, explicitHashKey: string | undefined, data: Uint8Array, intake: Intake, now: number, sequence: number) {
     this.keySlot = keySlot;
     this.explicitHashKey = explicitHashKey;
     this.data = data;
     this.input = input;
-    this.acceptedAt = acceptedAt;
-    this.expiresAt = acceptedAt + ttl;
+    this.intake = intake;
+    this.#accepted = Math.floor(now) - intake.epoch;
     this.sequence = sequence;
+  }
+
+  /** Clock time when the record was accepted into the buffer, to the millisecond below. */
+  get acceptedAt(): number {
+    return this.intake.epoch + this.#accepted;
+  }
+
+  /** Clock time after which it fails with EXPIRED: acceptedAt + recordTtl. */
+  get expiresAt(): number {
+    const intake = this.intake;
+    return intake.epoch + this.#accepted + intake.ttl;
   }
 
   get partitionKey(): string {
@@ -87,18 +125,18 @@ export class PendingRecord implements UserRecord, PutTicket {
   }
 
   get settled(): boolean {
-    return this.#state !== PENDING;
+    return this.#index !== PENDING;
   }
 
   /** Settles when the record is written or fails for good. */
   get result(): Promise<PutResult> {
     if (this.#promise !== undefined) return this.#promise;
-    if (this.#state === PENDING) {
+    if (this.#index === PENDING) {
       this.#promise = new Promise<PutResult>(capture);
       this.#resolve = captured.resolve;
       this.#reject = captured.reject;
     } else {
-      this.#promise = this.#state === FAILED ? Promise.reject(this.#outcome as PutRecordError) : Promise.resolve(this.putResult());
+      this.#promise = this.#index === FAILED ? Promise.reject(this.#outcome as PutRecordError) : Promise.resolve(this.putResult());
       this.#promise.catch(noop);
     }
     return this.#promise;
@@ -119,9 +157,8 @@ export class PendingRecord implements UserRecord, PutTicket {
    * `settled`, and appended the successful attempt to `attempts` if it had any).
    */
   written(at: WrittenAt, index: number): void {
-    this.#state = WRITTEN;
-    this.#outcome = at;
     this.#index = index;
+    this.#outcome = at;
     this.listener?.recordSettled(this, undefined);
     const resolve = this.#resolve;
     if (resolve === undefined) return; // nobody holds the promise: no PutResult is built
@@ -137,7 +174,7 @@ export class PendingRecord implements UserRecord, PutTicket {
 
   /** Settles as failed (the caller checked `settled`). */
   failed(error: PutRecordError): void {
-    this.#state = FAILED;
+    this.#index = FAILED;
     this.listener?.recordSettled(this, error);
     const reject = this.#reject;
     if (reject === undefined) {

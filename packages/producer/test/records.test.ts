@@ -1,12 +1,13 @@
 import { keySlot } from '@kinesis-kit/aggregation';
 import { describe, expect, it } from 'vitest';
 import { PutRecordError } from '../src/errors.js';
-import { PendingRecord, type WrittenAt } from '../src/records.js';
+import { Intake, PendingRecord, type WrittenAt } from '../src/records.js';
 
 // A PendingRecord is a value: these tests settle it directly, no stream involved.
 function pending(): PendingRecord {
   const input = { partitionKey: 'key-é', data: new Uint8Array(10) };
-  return new PendingRecord(input, keySlot(input.partitionKey), undefined, input.data, 1_000, 30_000, 1);
+  const intake = new Intake(500, 30_000);
+  return new PendingRecord(input, keySlot(input.partitionKey), undefined, input.data, intake, 1_000, 1);
 }
 
 const at: WrittenAt = { shardId: 'shardId-1', sequenceNumber: '42', firstTry: Object.freeze([{ startedAt: 5, durationMs: 1 }]) };
@@ -16,7 +17,22 @@ describe('PendingRecord', () => {
     const record = pending();
     expect(record.partitionKey).toBe('key-é');
     expect(record.size).toBe(10 + 6); // 'key-é' is 6 UTF-8 bytes
+    expect(record.acceptedAt).toBe(1_000);
     expect(record.expiresAt).toBe(31_000);
+  });
+
+  it('keeps its acceptance time as whole milliseconds after its intake epoch, and an intake renews before offsets grow large', () => {
+    const start = 1_764_000_000_123.75; // a system clock reading
+    const intake = new Intake(start, 30_000);
+    const input = { partitionKey: 'k', data: new Uint8Array(1) };
+    const record = new PendingRecord(input, keySlot('k'), undefined, input.data, intake, start + 10.6, 1);
+    expect(record.acceptedAt).toBe(1_764_000_000_134); // never later than the real time: deadlines only come earlier
+    expect(record.expiresAt).toBe(1_764_000_030_134);
+    expect(intake.at(start + 1_000)).toBe(intake);
+    const renewed = intake.at(start + 2 ** 30);
+    expect(renewed).not.toBe(intake);
+    expect(renewed.epoch).toBe(Math.floor(start + 2 ** 30));
+    expect(record.acceptedAt).toBe(1_764_000_000_134); // a record keeps the intake it was accepted under
   });
 
   it('resolves a result asked for before it was written with the shared location and its own subsequence number', async () => {
