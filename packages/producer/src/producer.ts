@@ -161,7 +161,11 @@ export class KinesisProducer {
     if (this.#state !== 'open') return this.#refuse(closedError(record));
     if (options?.signal?.aborted === true) return this.#refuse(abortedError(record, options.signal.reason));
     if (this.#admission.hasRoom(size)) return this.#accept(record, slot, size).result;
-    return handled(this.#waitForRoom(record, slot, size, options?.signal).then((pending) => pending.result));
+    // Waiting for room: the promise returned now is the record's own once it is accepted (no second promise, no extra hop).
+    const promise: Promise<PutResult> = new Promise((resolve, reject) =>
+      this.#waitForRoom(record, slot, size, options?.signal, noop, reject, (pending) => pending.adopt(promise, resolve, reject)),
+    );
+    return handled(promise);
   }
 
   /**
@@ -175,7 +179,9 @@ export class KinesisProducer {
     const size = slot.utf8Length + record.data.length;
     if (this.#state !== 'open') return this.#refuse(closedError(record));
     if (options?.signal?.aborted === true) return this.#refuse(abortedError(record, options.signal.reason));
-    if (!this.#admission.hasRoom(size)) return handled<PutTicket>(this.#waitForRoom(record, slot, size, options?.signal));
+    if (!this.#admission.hasRoom(size)) {
+      return handled(new Promise<PutTicket>((resolve, reject) => this.#waitForRoom(record, slot, size, options?.signal, resolve, reject)));
+    }
     const ticket: PutTicket = this.#accept(record, slot, size);
     if (++this.#sinceTurn < ENQUEUE_YIELD_EVERY) return Promise.resolve(ticket);
     return new Promise<PutTicket>((resolve) =>
@@ -270,39 +276,50 @@ export class KinesisProducer {
     return this.#accept(record, slot, size, listener);
   }
 
-  #accept(record: PutRecordInput, slot: KeySlot, size: number, listener?: SettleListener): PendingRecord {
+  #accept(record: PutRecordInput, slot: KeySlot, size: number, listener?: SettleListener, adopt?: (pending: PendingRecord) => void): PendingRecord {
     const now = this.#clock.now();
     const intake = (this.#intake = this.#intake.at(now));
     const pending = new PendingRecord(record, slot, record.explicitHashKey, record.data, intake, now, ++this.#sequence);
     pending.listener = listener;
+    adopt?.(pending); // before the pipeline sees it: it may settle at once (too large for the stream)
     this.#admission.take(size);
     this.#pipeline.add(pending);
     return pending;
   }
 
-  #waitForRoom(record: PutRecordInput, slot: KeySlot, size: number, signal: AbortSignal | undefined): Promise<PendingRecord> {
-    return new Promise<PendingRecord>((resolve, reject) => {
-      const refuse = (error: PutRecordError): void => {
-        this.#instrumentation.recordFailed(error);
-        reject(error);
-      };
-      const onAbort = (): void => {
-        if (cancel()) refuse(abortedError(record, signal?.reason));
-      };
-      const cancel = this.#admission.wait(
-        size,
-        () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(this.#accept(record, slot, size));
-        },
-        () => {
-          signal?.removeEventListener('abort', onAbort);
-          refuse(closedError(record));
-        },
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (this.#admission.waiting === 1) this.#pipeline.pump(); // the buffer just filled: stop waiting for deadlines
-    });
+  /**
+   * Queues a record until there is room (or the producer closes, or `signal` aborts). Once it is
+   * accepted, `adopt` (if given) runs before the pipeline sees it, then `accepted`.
+   */
+  #waitForRoom(
+    record: PutRecordInput,
+    slot: KeySlot,
+    size: number,
+    signal: AbortSignal | undefined,
+    accepted: (pending: PendingRecord) => void,
+    refused: (error: PutRecordError) => void,
+    adopt?: (pending: PendingRecord) => void,
+  ): void {
+    const refuse = (error: PutRecordError): void => {
+      this.#instrumentation.recordFailed(error);
+      refused(error);
+    };
+    const onAbort = (): void => {
+      if (cancel()) refuse(abortedError(record, signal?.reason));
+    };
+    const cancel = this.#admission.wait(
+      size,
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        accepted(this.#accept(record, slot, size, undefined, adopt));
+      },
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        refuse(closedError(record));
+      },
+    );
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (this.#admission.waiting === 1) this.#pipeline.pump(); // the buffer just filled: stop waiting for deadlines
   }
 
   #succeed(members: readonly PendingRecord[], at: WrittenAt, attempt: Attempt, aggregated: boolean): void {

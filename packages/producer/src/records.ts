@@ -142,6 +142,16 @@ export class PendingRecord implements UserRecord, PutTicket {
     return this.#promise;
   }
 
+  /**
+   * Settles through `promise` (built, with its resolving functions, before the record was
+   * accepted: a put() that waited for room). Only before it settles and before `result` was read.
+   */
+  adopt(promise: Promise<PutResult>, resolve: (result: PutResult) => void, reject: (error: PutRecordError) => void): void {
+    this.#promise = promise;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
   /** Failed attempts so far. */
   get failures(): number {
     return this.attempts === undefined ? 0 : this.attempts.length;
