@@ -43,8 +43,13 @@ export class Admission {
   }
 
   release(size: number): void {
-    this.records--;
-    this.bytes -= size;
+    this.releaseMany(1, size);
+  }
+
+  /** Releases `records` settled records of `bytes` bytes in all. */
+  releaseMany(records: number, bytes: number): void {
+    this.records -= records;
+    this.bytes -= bytes;
     if (this.#waiters.length > 0 && !this.#admitScheduled) {
       this.#admitScheduled = true;
       queueMicrotask(() => this.#admit());

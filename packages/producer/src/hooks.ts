@@ -2,7 +2,7 @@ import type { Attempt, ErrorClass, Logger } from '@kinesis-kit/core';
 import type { PutRecordsBatch } from './batch.js';
 import type { PutRecordError } from './errors.js';
 import type { MisroutedAggregateEvent, RetryEvent, ShardMapEvent, ShardMapFailureEvent, ThrottleEvent } from './events.js';
-import type { PendingRecord } from './records.js';
+import type { PendingRecord, WrittenAt } from './records.js';
 
 /** How one request went, for metrics and the `request` event. */
 export interface RequestSummary {
@@ -37,7 +37,12 @@ export interface PipelineObserver {
  * answers (after close() gave up on a record, say) can never settle a put twice.
  */
 export interface PipelineHooks {
-  succeed(record: PendingRecord, shardId: string, sequenceNumber: string, subSequenceNumber: number, attempts: readonly Attempt[]): void;
+  /**
+   * Settles the members of one Kinesis record as written at `at`, in one pass: member i at
+   * subsequence number i when `aggregated`, else 0. `attempt` (the success) is appended to the
+   * attempts of a member that failed before; one that never did reports `at.firstTry`.
+   */
+  succeed(members: readonly PendingRecord[], at: WrittenAt, attempt: Attempt, aggregated: boolean): void;
   fail(record: PendingRecord, error: PutRecordError): void;
   readonly observer: PipelineObserver;
   readonly logger: Logger;

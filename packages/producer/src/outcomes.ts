@@ -293,16 +293,7 @@ function succeed(
   firstTry: readonly Attempt[],
 ): void {
   const members = record.members;
-  const aggregated = members.length > 1;
-  for (let i = 0; i < members.length; i++) {
-    const member = members[i]!;
-    let attempts = firstTry;
-    if (member.attempts !== undefined) {
-      member.attempts.push(attempt);
-      attempts = member.attempts;
-    }
-    hooks.succeed(member, shardId, sequenceNumber, aggregated ? i : 0, attempts);
-  }
+  hooks.succeed(members, { shardId, sequenceNumber, firstTry }, attempt, members.length > 1);
 }
 
 /** Fails members that would expire by `deadline`; returns the others (the same array if none expired). */

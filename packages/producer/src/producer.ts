@@ -19,7 +19,7 @@ import { canTransition } from './lifecycle.js';
 import { recordCeiling, resolveProducerConfig, type ProducerConfig, type ProducerTuning } from './options.js';
 import { Pipeline } from './pipeline.js';
 import type { KinesisWritePort } from './port.js';
-import { PendingRecord, type SettleListener } from './records.js';
+import { Intake, PendingRecord, type SettleListener, type WrittenAt } from './records.js';
 import { sdkWritePort, type StreamTarget } from './sdk-port.js';
 import type { CloseOptions, ProducerState, PutOptions, PutRecordInput, PutResult, PutTicket } from './types.js';
 import { checkRecord } from './validate.js';
@@ -85,6 +85,8 @@ export class KinesisProducer {
   readonly #recordCeiling: number;
   #state: ProducerState = 'open';
   #sequence = 0;
+  /** The time base records are accepted under (see Intake). */
+  #intake: Intake;
   /** Records accepted since the last macrotask turn the producer knows of (see ENQUEUE_YIELD_EVERY). */
   #sinceTurn = 0;
   #closing: Promise<void> | undefined;
@@ -102,6 +104,7 @@ export class KinesisProducer {
     this.#ownedClient = options.writePort === undefined && options.kinesisClient === undefined ? new KinesisClient({ ...options.clientConfig, maxAttempts: 1 }) : undefined;
     const port = options.writePort ?? sdkWritePort((options.kinesisClient ?? this.#ownedClient)!, target);
     this.#clock = options.clock ?? systemClock;
+    this.#intake = new Intake(this.#clock.now(), this.config.recordTtl);
     const logger = options.logger ?? noopLogger;
     this.#admission = new Admission(this.config.maxBufferedRecords, this.config.maxBufferedBytes);
     this.#instrumentation = new Instrumentation(options.metrics ?? noopMetrics, logger, () => ({
@@ -115,8 +118,7 @@ export class KinesisProducer {
       backoff: exponentialBackoff({ ...this.config.backoff, random: options.random ?? Math.random }),
       underPressure: () => this.#admission.waiting > 0,
       hooks: {
-        succeed: (record, shardId, sequenceNumber, subSequenceNumber, attempts) =>
-          this.#succeed(record, shardId, sequenceNumber, subSequenceNumber, attempts),
+        succeed: (members, at, attempt, aggregated) => this.#succeed(members, at, attempt, aggregated),
         fail: (record, error) => this.#fail(record, error),
         observer: this.#instrumentation,
         logger,
@@ -159,7 +161,11 @@ export class KinesisProducer {
     if (this.#state !== 'open') return this.#refuse(closedError(record));
     if (options?.signal?.aborted === true) return this.#refuse(abortedError(record, options.signal.reason));
     if (this.#admission.hasRoom(size)) return this.#accept(record, slot, size).result;
-    return handled(this.#waitForRoom(record, slot, size, options?.signal).then((pending) => pending.result));
+    // Waiting for room: the promise returned now is the record's own once it is accepted (no second promise, no extra hop).
+    const promise: Promise<PutResult> = new Promise((resolve, reject) =>
+      this.#waitForRoom(record, slot, size, options?.signal, noop, reject, (pending) => pending.adopt(promise, resolve, reject)),
+    );
+    return handled(promise);
   }
 
   /**
@@ -173,7 +179,9 @@ export class KinesisProducer {
     const size = slot.utf8Length + record.data.length;
     if (this.#state !== 'open') return this.#refuse(closedError(record));
     if (options?.signal?.aborted === true) return this.#refuse(abortedError(record, options.signal.reason));
-    if (!this.#admission.hasRoom(size)) return handled<PutTicket>(this.#waitForRoom(record, slot, size, options?.signal));
+    if (!this.#admission.hasRoom(size)) {
+      return handled(new Promise<PutTicket>((resolve, reject) => this.#waitForRoom(record, slot, size, options?.signal, resolve, reject)));
+    }
     const ticket: PutTicket = this.#accept(record, slot, size);
     if (++this.#sinceTurn < ENQUEUE_YIELD_EVERY) return Promise.resolve(ticket);
     return new Promise<PutTicket>((resolve) =>
@@ -268,53 +276,65 @@ export class KinesisProducer {
     return this.#accept(record, slot, size, listener);
   }
 
-  #accept(record: PutRecordInput, slot: KeySlot, size: number, listener?: SettleListener): PendingRecord {
-    const pending = new PendingRecord(
-      record,
-      slot,
-      record.explicitHashKey,
-      record.data,
-      size,
-      this.#clock.now(),
-      this.config.recordTtl,
-      ++this.#sequence,
-    );
+  #accept(record: PutRecordInput, slot: KeySlot, size: number, listener?: SettleListener, adopt?: (pending: PendingRecord) => void): PendingRecord {
+    const now = this.#clock.now();
+    const intake = (this.#intake = this.#intake.at(now));
+    const pending = new PendingRecord(record, slot, record.explicitHashKey, record.data, intake, now, ++this.#sequence);
     pending.listener = listener;
+    adopt?.(pending); // before the pipeline sees it: it may settle at once (too large for the stream)
     this.#admission.take(size);
     this.#pipeline.add(pending);
     return pending;
   }
 
-  #waitForRoom(record: PutRecordInput, slot: KeySlot, size: number, signal: AbortSignal | undefined): Promise<PendingRecord> {
-    return new Promise<PendingRecord>((resolve, reject) => {
-      const refuse = (error: PutRecordError): void => {
-        this.#instrumentation.recordFailed(error);
-        reject(error);
-      };
-      const onAbort = (): void => {
-        if (cancel()) refuse(abortedError(record, signal?.reason));
-      };
-      const cancel = this.#admission.wait(
-        size,
-        () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(this.#accept(record, slot, size));
-        },
-        () => {
-          signal?.removeEventListener('abort', onAbort);
-          refuse(closedError(record));
-        },
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (this.#admission.waiting === 1) this.#pipeline.pump(); // the buffer just filled: stop waiting for deadlines
-    });
+  /**
+   * Queues a record until there is room (or the producer closes, or `signal` aborts). Once it is
+   * accepted, `adopt` (if given) runs before the pipeline sees it, then `accepted`.
+   */
+  #waitForRoom(
+    record: PutRecordInput,
+    slot: KeySlot,
+    size: number,
+    signal: AbortSignal | undefined,
+    accepted: (pending: PendingRecord) => void,
+    refused: (error: PutRecordError) => void,
+    adopt?: (pending: PendingRecord) => void,
+  ): void {
+    const refuse = (error: PutRecordError): void => {
+      this.#instrumentation.recordFailed(error);
+      refused(error);
+    };
+    const onAbort = (): void => {
+      if (cancel()) refuse(abortedError(record, signal?.reason));
+    };
+    const cancel = this.#admission.wait(
+      size,
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        accepted(this.#accept(record, slot, size, undefined, adopt));
+      },
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        refuse(closedError(record));
+      },
+    );
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (this.#admission.waiting === 1) this.#pipeline.pump(); // the buffer just filled: stop waiting for deadlines
   }
 
-  #succeed(record: PendingRecord, shardId: string, sequenceNumber: string, subSequenceNumber: number, attempts: readonly Attempt[]): void {
-    if (record.settled) return;
-    record.written(shardId, sequenceNumber, subSequenceNumber, attempts);
-    this.#admission.release(record.size);
-    if (this.#barriers.length > 0) this.#passBarriers(record.sequence);
+  #succeed(members: readonly PendingRecord[], at: WrittenAt, attempt: Attempt, aggregated: boolean): void {
+    let records = 0;
+    let bytes = 0;
+    for (let i = 0; i < members.length; i++) {
+      const member = members[i]!;
+      if (member.settled) continue;
+      member.attempts?.push(attempt);
+      member.written(at, aggregated ? i : 0);
+      records++;
+      bytes += member.size;
+      if (this.#barriers.length > 0) this.#passBarriers(member.sequence);
+    }
+    if (records > 0) this.#admission.releaseMany(records, bytes);
   }
 
   #fail(record: PendingRecord, error: PutRecordError): void {

@@ -79,6 +79,22 @@ describe("maxRecordSize 'auto'", () => {
   });
 });
 
+describe("maxRecordSize 'auto': a put that waited for room", () => {
+  it('settles when its record fails the moment it is accepted (above the limit read just before)', async () => {
+    const { clock, fake, producer } = fakeProducer({ shards: 1, maxRecordSize: 'auto', maxBufferedRecords: 1 });
+    fake.maxRecordBytes = MiB;
+    const first = track([producer.put({ partitionKey: 'k', data: bytes(10) })]);
+    await clock.runUntil(() => first.settled === 1, 5_000); // the stream's 1 MiB limit is read meanwhile
+    const holder = track([producer.put({ partitionKey: 'k', data: bytes(10) })]); // takes the only slot
+    const waiting = track([producer.put({ partitionKey: 'k', data: bytes(2 * MiB) })]);
+    expect(producer.waitingRecords).toBe(1);
+    // Accepted when the holder is written, well within MAX_RECORD_SIZE_RECHECK_MS of the read: it fails inside acceptance.
+    await clock.runUntil(() => holder.settled === 1 && waiting.settled === 1, MAX_RECORD_SIZE_RECHECK_MS / 2);
+    expect(waiting.rejected).toMatchObject([{ code: 'RECORD_TOO_LARGE' }]);
+    expect(fake.maxRecordSizeCalls).toBe(1);
+  });
+});
+
 describe("maxRecordSize 'auto': a lowered limit", () => {
   it('a record refused by Kinesis as invalid makes the producer read the limit again; later records above it fail before being sent', async () => {
     const { clock, fake, producer } = fakeProducer({ shards: 1, maxRecordSize: 'auto' });
