@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DEFAULT_AGGREGATION_MAX_SIZE, MAX_HASH_KEY, ShardMap, aggregateByShard, type OuterRecord } from '@kinesis-kit/aggregation';
-import { KinesisProducer, type PutRecordInput, type PutResult } from '@kinesis-kit/producer';
+import { KinesisProducer, sdkWritePort, type PutRecordInput, type PutResult } from '@kinesis-kit/producer';
 import { seededRandom } from '../lib/measure.js';
 import { type AwsAggEncodedRecord, type AwsAggInputRecord, awsKinesisAgg } from './peers.js';
 
@@ -297,6 +297,24 @@ function sdkFloor(shards: number): Contender {
   };
 }
 
+/** The same prebuilt aggregates sent through our SDK adapter (its own PutRecords serializer; the SDK signs and sends). */
+function portFloor(shards: number): Contender {
+  const prepared = new Map<Workload, OuterRecord[][]>();
+  return {
+    prepare: (w) => void prepared.set(w, prebuiltAggregates(w, shards)),
+    run: async (w, endpoint) => {
+      const client = sdkClient(endpoint);
+      const port = sdkWritePort(client, { streamName: STREAM });
+      const signal = new AbortController().signal;
+      await withConcurrency(prepared.get(w) ?? prebuiltAggregates(w, shards), async (batch) => {
+        const results = await port.putRecords(batch, signal);
+        if (results.some((r) => r.errorCode !== undefined)) throw new Error('records failed');
+      });
+      client.destroy();
+    },
+  };
+}
+
 interface LifionKinesis {
   putRecords(params: { records: { partitionKey: string; data: string }[] }): Promise<unknown>;
 }
@@ -351,6 +369,7 @@ export const CONTENDERS: Readonly<Record<string, Contender>> = {
   'aws-kinesis-agg+sdk-per-shard': { run: awsKinesisAggPerShard },
   'lifion-kinesis': { run: lifion },
   'sdk-floor': sdkFloor(SINK_SHARDS),
+  'port-floor': portFloor(SINK_SHARDS),
 };
 
 export interface ContenderResult {
