@@ -66,13 +66,15 @@ function main(): void {
   const unknown = requested.filter((name) => !(name in SUITES));
   if (unknown.length > 0) throw new Error(`unknown suite(s) ${unknown.join(', ')}; known: ${Object.keys(SUITES).join(', ')}`);
   const names = requested.length > 0 ? requested : Object.keys(SUITES);
-  let doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
-  const headerBlock = header();
-  doc = doc.includes(HEADER_START)
-    ? doc.slice(0, doc.indexOf(HEADER_START)) + headerBlock + doc.slice(doc.indexOf(HEADER_END) + HEADER_END.length)
-    : `${headerBlock}\n${doc}`;
   for (const name of names) {
     const section = runSuite(name, SUITES[name]!);
+    // Read when the suite is done, not before: a suite runs for minutes, and edits made to the
+    // hand-written parts meanwhile must not be overwritten.
+    let doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
+    const headerBlock = header();
+    doc = doc.includes(HEADER_START)
+      ? doc.slice(0, doc.indexOf(HEADER_START)) + headerBlock + doc.slice(doc.indexOf(HEADER_END) + HEADER_END.length)
+      : `${headerBlock}\n${doc}`;
     doc = replaceBetween(doc, `<!-- bench:${name}:start -->`, `<!-- bench:${name}:end -->`, section);
     writeFileSync(docPath, doc);
     process.stdout.write(`${section}\n\n`);

@@ -92,12 +92,13 @@ export async function realFleetCounts(options: RealRunOptions): Promise<FleetCou
       return counts.reduce((a, b) => a + b, 0) === options.leases && Math.max(...counts) - Math.min(...counts) <= 1;
     };
     while (!fair()) {
-      if (performance.now() - start > (options.fairWithinMs ?? 120_000)) throw new Error('the real fleet did not become fair in time');
+      if (performance.now() - start > (options.fairWithinMs ?? 120_000)) throw new Error(`the real fleet did not become fair in time: held ${workers.map((w) => w.held().length).join('/')}, requests ${JSON.stringify(Object.fromEntries([...stats].map(([op, s]) => [op, s.requests])))}`);
       await systemClock.sleep(50);
     }
     const fairMs = performance.now() - start;
-    // Workers may still be finishing their first look for leases (the GSI catching up): let them.
-    await systemClock.sleep(SETTLE_MS);
+    // Workers may still be finishing their first look for leases (the GSI catching up, moves read
+    // back): the window starts once nothing but heartbeats and scans has been sent for SETTLE_MS.
+    await quiet(stats, performance.now() + (options.fairWithinMs ?? 120_000));
     const before = snapshot(stats);
     await systemClock.sleep(options.windowMs);
     return { byOperation: statsDelta(snapshot(stats), before), fairMs };
@@ -110,6 +111,25 @@ export async function realFleetCounts(options: RealRunOptions): Promise<FleetCou
 export async function simFleetCounts(design: SimDesign, workers: number, leases: number, windowMs: number): Promise<FleetCounts> {
   const result = await runScale(design, { workers, leases, start: 'cold', windowMs, checkpointEveryMs: 0, events: [] }, 0);
   return { byOperation: result.idle.byOperation, fairMs: result.startup.fairMs ?? Number.NaN };
+}
+
+/** Steady-state requests: heartbeats (UpdateItem) and the leader's scans. */
+const STEADY = new Set(['UpdateItem', 'Scan']);
+
+/** Waits until no request other than the steady-state ones has been sent for SETTLE_MS (polled; throws at the deadline). */
+async function quiet(stats: Map<string, OperationStats>, deadline: number): Promise<void> {
+  const others = (): number => [...stats].reduce((sum, [op, s]) => (STEADY.has(op) ? sum : sum + s.requests), 0);
+  let seen = others();
+  let quietSince = performance.now();
+  while (performance.now() - quietSince < SETTLE_MS) {
+    if (performance.now() > deadline) throw new Error('the real fleet did not settle in time');
+    await systemClock.sleep(100);
+    const now = others();
+    if (now !== seen) {
+      seen = now;
+      quietSince = performance.now();
+    }
+  }
 }
 
 function snapshot(stats: Map<string, OperationStats>): Map<string, OperationStats> {
