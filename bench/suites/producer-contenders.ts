@@ -281,39 +281,37 @@ function prebuiltAggregates(w: Workload, shards: number): OuterRecord[][] {
  * The floor of any producer built on the SDK: only the sending of already-built aggregates
  * (SDK serialisation, SigV4 signing, HTTP), none of the producing.
  */
-function sdkFloor(shards: number): Contender {
+/** Sends aggregates built before the clock starts (what sending alone costs), each batch through what `connect` returns for the client. */
+function floorContender(shards: number, connect: (client: KinesisClient) => (batch: OuterRecord[]) => Promise<void>): Contender {
   const prepared = new Map<Workload, OuterRecord[][]>();
   return {
     prepare: (w) => void prepared.set(w, prebuiltAggregates(w, shards)),
     run: async (w, endpoint) => {
       const client = sdkClient(endpoint);
-      await withConcurrency(prepared.get(w) ?? prebuiltAggregates(w, shards), async (batch) => {
-        const Records = batch.map((o) => ({ PartitionKey: o.partitionKey, ExplicitHashKey: o.explicitHashKey, Data: o.data }));
-        const output = await client.send(new PutRecordsCommand({ StreamName: STREAM, Records }));
-        if ((output.FailedRecordCount ?? 0) > 0) throw new Error('records failed');
-      });
+      await withConcurrency(prepared.get(w) ?? prebuiltAggregates(w, shards), connect(client));
       client.destroy();
     },
   };
 }
 
-/** The same prebuilt aggregates sent through our SDK adapter (its own PutRecords serializer; the SDK signs and sends). */
-function portFloor(shards: number): Contender {
-  const prepared = new Map<Workload, OuterRecord[][]>();
-  return {
-    prepare: (w) => void prepared.set(w, prebuiltAggregates(w, shards)),
-    run: async (w, endpoint) => {
-      const client = sdkClient(endpoint);
-      const port = sdkWritePort(client, { streamName: STREAM });
-      const signal = new AbortController().signal;
-      await withConcurrency(prepared.get(w) ?? prebuiltAggregates(w, shards), async (batch) => {
-        const results = await port.putRecords(batch, signal);
-        if (results.some((r) => r.errorCode !== undefined)) throw new Error('records failed');
-      });
-      client.destroy();
-    },
-  };
-}
+/** The SDK's own PutRecords. */
+const sdkFloor = (shards: number): Contender =>
+  floorContender(shards, (client) => async (batch) => {
+    const Records = batch.map((o) => ({ PartitionKey: o.partitionKey, ExplicitHashKey: o.explicitHashKey, Data: o.data }));
+    const output = await client.send(new PutRecordsCommand({ StreamName: STREAM, Records }));
+    if ((output.FailedRecordCount ?? 0) > 0) throw new Error('records failed');
+  });
+
+/** Our SDK adapter (its own PutRecords serializer; the SDK signs and sends). */
+const portFloor = (shards: number): Contender =>
+  floorContender(shards, (client) => {
+    const port = sdkWritePort(client, { streamName: STREAM });
+    const signal = new AbortController().signal;
+    return async (batch) => {
+      const results = await port.putRecords(batch, signal);
+      if (results.some((r) => r.errorCode !== undefined)) throw new Error('records failed');
+    };
+  });
 
 interface LifionKinesis {
   putRecords(params: { records: { partitionKey: string; data: string }[] }): Promise<unknown>;
