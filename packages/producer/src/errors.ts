@@ -47,3 +47,13 @@ export class PutRecordError extends KinesisKitError {
     this.causeCode = details.causeCode ?? code;
   }
 }
+
+/** A put refused because the producer is closing or closed. */
+export function closedError(record: PutRecordInput): PutRecordError {
+  return new PutRecordError('PRODUCER_CLOSED', 'the producer is closing or closed: the record was not accepted', { record });
+}
+
+/** A put whose AbortSignal fired before the record was accepted. */
+export function abortedError(record: PutRecordInput, reason: unknown): PutRecordError {
+  return new PutRecordError('ABORTED', 'the put was aborted before the record was accepted', { record, cause: reason });
+}

@@ -12,7 +12,7 @@ import {
   type Metrics,
 } from '@kinesis-kit/core';
 import { Admission } from './admission.js';
-import { PutRecordError } from './errors.js';
+import { abortedError, closedError, PutRecordError } from './errors.js';
 import type { ProducerEventMap } from './events.js';
 import { Instrumentation } from './instrumentation.js';
 import { canTransition } from './lifecycle.js';
@@ -376,14 +376,6 @@ export class KinesisProducer {
 function handled<T>(promise: Promise<T>): Promise<T> {
   promise.catch(noop);
   return promise;
-}
-
-function closedError(record: PutRecordInput): PutRecordError {
-  return new PutRecordError('PRODUCER_CLOSED', 'the producer is closing or closed: the record was not accepted', { record });
-}
-
-function abortedError(record: PutRecordInput, reason: unknown): PutRecordError {
-  return new PutRecordError('ABORTED', 'the put was aborted before the record was accepted', { record, cause: reason });
 }
 
 function checkDependencies(options: KinesisProducerOptions): void {
