@@ -10,9 +10,10 @@ export interface Clock {
   /**
    * Optional: calls `callback` after `ms` and returns a function that cancels it, without
    * allocating promises or errors (request timeouts use it once per request). Clocks without it
-   * get the same behaviour built from sleep().
+   * get the same behaviour built from sleep(). The timer does not keep the process alive unless
+   * `keepAlive` is true (a producer's wake-up for buffered records must).
    */
-  timer?(ms: number, callback: () => void): () => void;
+  timer?(ms: number, callback: () => void, keepAlive?: boolean): () => void;
 }
 
 /** Read once: the getter allocates a number on every call, and now() runs once per produced record. */
@@ -27,9 +28,10 @@ export const systemClock: Clock = {
       throw new AbortedError('sleep aborted', error);
     }
   },
-  timer: (ms, callback) => {
-    // Unref'd: a pending request timeout never keeps the process alive by itself.
-    const handle = setTimeout(callback, ms).unref();
+  timer: (ms, callback, keepAlive) => {
+    // Unref'd unless asked: a pending request timeout never keeps the process alive by itself.
+    const handle = setTimeout(callback, ms);
+    if (keepAlive !== true) handle.unref();
     return () => clearTimeout(handle);
   },
 };

@@ -26,10 +26,11 @@ const CANCELLED = Symbol('timer cancelled');
 
 /**
  * Calls `callback` after `ms` on `clock`; returns a function that cancels it. Uses `clock.timer`
- * when the clock has one (no promise or error allocated), else the same built from sleep().
+ * when the clock has one (no promise or error allocated), else the same built from sleep()
+ * (which keeps the process alive whatever `keepAlive` says).
  */
-export function startTimer(clock: Clock, ms: number, callback: () => void): () => void {
-  if (clock.timer !== undefined) return clock.timer(ms, callback);
+export function startTimer(clock: Clock, ms: number, callback: () => void, keepAlive = false): () => void {
+  if (clock.timer !== undefined) return clock.timer(ms, callback, keepAlive);
   const cancel = new AbortController();
   clock.sleep(ms, cancel.signal).then(callback, () => undefined);
   return () => cancel.abort(CANCELLED);

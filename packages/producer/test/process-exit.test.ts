@@ -93,6 +93,25 @@ describe('an idle producer lets the process exit (child process, kinesis-local)'
     expect(run.report).toEqual({ written: 60, failed: [] });
   });
 
+  it('records buffered with nothing awaiting them keep the process alive until they are written', async () => {
+    // Regression: the pipeline's wake-up timer is all that is pending while records wait for
+    // recordMaxBufferedTime; if it did not hold the process, Node would exit with them unsent.
+    const run = await runLoneProducer(
+      {
+        KINESIS_ENDPOINT: inject('kinesisEndpoint'),
+        ACCOUNT_ID: accountId,
+        STREAM_NAME: stream.streamName,
+        RECORDS: '20',
+        PUT_WITHOUT_AWAIT: '1',
+        PRODUCER_OPTIONS: JSON.stringify({ recordTtl: 600_000, recordMaxBufferedTime: 1_000 }),
+      },
+      25_000,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(run.report).toEqual({ written: 20, failed: [] });
+  });
+
   it('ListShards failing at startup (wrong endpoint): records expire with the cause, and ListShards stops so the process ends', async () => {
     const run = await runLoneProducer(
       {
