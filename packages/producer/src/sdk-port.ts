@@ -2,6 +2,7 @@ import { DescribeStreamSummaryCommand, ListShardsCommand, PutRecordsCommand, typ
 import type { OuterRecord } from '@kinesis-kit/aggregation';
 import { DEFAULT_MAX_RECORD_BYTES, LIST_SHARDS_MAX_RESULTS, MAX_RECORD_SIZE_UNIT_BYTES } from './limits.js';
 import type { KinesisWritePort, PutRecordsEntryResult, ShardDescription } from './port.js';
+import { withOwnAnswerParser } from './put-records-answer.js';
 import { withOwnSerializer } from './put-records-serializer.js';
 
 /** The stream a port writes to: by name or by ARN (exactly one). */
@@ -29,6 +30,7 @@ export function sdkWritePort(client: KinesisClient, target: StreamTarget, option
       const command = new PutRecordsCommand({ ...stream, Records: entries });
       withoutRecordLogging(command);
       withOwnSerializer(command);
+      withOwnAnswerParser(command);
       const output = await client.send(command, { abortSignal: signal });
       return toEntryResults(output.Records ?? [], records.length);
     },
