@@ -24,7 +24,7 @@ const RUNS: readonly (readonly [contender: string, records: number, label: strin
   ['aws-kinesis-agg+sdk', 500_000, 'aws-kinesis-agg + SDK, aggregates across shards (like for like: as its README shows)'],
   ['aws-kinesis-agg+sdk-per-shard', 500_000, 'aws-kinesis-agg + SDK, fed per-shard groups'],
   ['sdk-floor', 500_000, 'floor: the SDK sending our aggregates, built before the clock starts'],
-  ['port-floor', 500_000, 'floor: our SDK adapter (its own PutRecords serializer) sending the same aggregates'],
+  ['port-floor', 500_000, 'floor: our SDK adapter (its own PutRecords serializer and answer parser) sending the same aggregates'],
   ['ours-unaggregated', 200_000, 'ours, aggregation off: `await enqueue()` per record'],
   ['ours-unaggregated-put', 200_000, 'ours, aggregation off: `put()` per record, every result read'],
   ['ours-unaggregated-unique-keys', 200_000, 'ours, aggregation off, a unique partition key per record'],
