@@ -38,38 +38,53 @@ const ENTRY_MEMBERS = ['ShardId', 'SequenceNumber', 'ErrorCode', 'ErrorMessage']
 type Handler = (args: object) => Promise<{ response: unknown; output: object }>;
 type Middleware = Parameters<PutRecordsCommand['middlewareStack']['addRelativeTo']>[0];
 
+/** What the inner middleware parsed, for the outer one to put on the output. */
+interface Parsed {
+  readonly answer: ParsedAnswer;
+  readonly bytes: Uint8Array;
+}
+
 /** Reads 200 PutRecords answers for one command ourselves (see above). */
 export function withOwnAnswerParser(command: PutRecordsCommand): void {
   // One attempt at a time goes through a command's stack; each retry parses its own answer.
-  let parsed: { answer: ParsedAnswer; bytes: Uint8Array } | undefined;
+  let parsed: Parsed | undefined;
   const inside = (next: Handler) => async (args: object) => {
-      parsed = undefined;
-      const result = await next(args);
-      const response = result.response as ResponseLike | undefined;
-      if (response?.statusCode !== 200) return result;
-      const bytes = await bodyBytes(response.body);
-      if (bytes === undefined) return result;
-      const answer = parseAnswer(bytes);
-      response.body = answer === undefined ? bytes : Buffer.from('{}');
-      if (answer !== undefined) parsed = { answer, bytes };
-      return result;
-    };
+    parsed = undefined;
+    const result = await next(args);
+    parsed = await takeAnswer(result.response as ResponseLike | undefined);
+    return result;
+  };
   const outside = (next: Handler) => async (args: object) => {
-      const result = await next(args);
-      const own = parsed;
-      parsed = undefined;
-      if (own === undefined) return result;
-      const { answer, bytes } = own;
-      const output = result.output as Record<string, unknown>;
-      output.Records = answer.Records;
-      if (answer.FailedRecordCount !== undefined) output.FailedRecordCount = answer.FailedRecordCount;
-      if (answer.EncryptionType !== undefined) output.EncryptionType = answer.EncryptionType;
-      (result.response as ResponseLike).body = bytes;
-      return result;
-    };
+    const result = await next(args);
+    const own = parsed;
+    parsed = undefined;
+    if (own !== undefined) putOnOutput(own, result.output as Record<string, unknown>, result.response as ResponseLike);
+    return result;
+  };
   const stack = command.middlewareStack;
   stack.addRelativeTo(inside as Middleware, { name: 'kinesisKitPutRecordsAnswer', relation: 'after', toMiddleware: 'deserializerMiddleware' });
   stack.addRelativeTo(outside as Middleware, { name: 'kinesisKitPutRecordsOutput', relation: 'before', toMiddleware: 'deserializerMiddleware' });
+}
+
+/**
+ * Parses a 200 answer, leaving the SDK's deserializer an empty object; anything else, or an
+ * answer it cannot use, is left to the SDK (with the body read back in as bytes if it was read).
+ */
+async function takeAnswer(response: ResponseLike | undefined): Promise<Parsed | undefined> {
+  if (response?.statusCode !== 200) return undefined;
+  const bytes = await bodyBytes(response.body);
+  if (bytes === undefined) return undefined;
+  const answer = parseAnswer(bytes);
+  response.body = answer === undefined ? bytes : Buffer.from('{}');
+  return answer === undefined ? undefined : { answer, bytes };
+}
+
+/** Puts the parsed members on the SDK's output (which holds $metadata), and the answer's bytes back on the response. */
+function putOnOutput({ answer, bytes }: Parsed, output: Record<string, unknown>, response: ResponseLike): void {
+  output.Records = answer.Records;
+  if (answer.FailedRecordCount !== undefined) output.FailedRecordCount = answer.FailedRecordCount;
+  if (answer.EncryptionType !== undefined) output.EncryptionType = answer.EncryptionType;
+  response.body = bytes;
 }
 
 /** The answer's bytes: a Node stream (NodeHttpHandler), a web stream (FetchHttpHandler) or bytes; undefined for anything else (left to the SDK). */
